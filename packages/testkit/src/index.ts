@@ -1,0 +1,26 @@
+/**
+ * Private test kit of the project: fake credentials that look real, the secret scanners' key patterns, a
+ * leak assertion over everything a test captured, and a stub OpenAI API on loopback. Independent of
+ * `@auth/core` on purpose, since it is what checks core. Web standards plus `node:http`, `node:net` and
+ * `node:util` only, so the same code runs under vitest, `deno test` and `bun test`.
+ *
+ * @module
+ */
+
+/** Fails a test when key material shows up anywhere in captured output or requests. */
+export { assertNoLeak, type Captured } from './assert-no-leak.ts';
+
+/** Random fake credentials and IDs, shaped exactly like OpenAI's and never stored in the repository. */
+export { type FakeKeyKind, fakeKey, fakeOrgId, fakeProjectId } from './fake-key.ts';
+
+/** gitleaks' and trufflehog's OpenAI key patterns, and a search for every match of them. */
+export { findKeyShapes, KEY_PATTERNS } from './key-patterns.ts';
+
+/** A stub OpenAI API server on 127.0.0.1 that records requests and answers scripted replies. */
+export {
+  type RecordedRequest,
+  type Reply,
+  startUpstream,
+  type Upstream,
+  type UpstreamOptions,
+} from './start-upstream.ts';
