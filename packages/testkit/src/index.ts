@@ -9,12 +9,20 @@
 
 /** Fails a test when key material shows up anywhere in captured output or requests. */
 export { assertNoLeak, type Captured } from './assert-no-leak.ts';
-
+/** `expect` built on `node:assert`, the same in vitest, `deno test` and `bun test`; never prints compared values. */
+export { expectValue, type Matchers } from './expect-value.ts';
 /** Random fake credentials and IDs, shaped exactly like OpenAI's and never stored in the repository. */
 export { type FakeKeyKind, fakeKey, fakeOrgId, fakeProjectId } from './fake-key.ts';
-
 /** gitleaks' and trufflehog's OpenAI key patterns, and a search for every match of them. */
 export { findKeyShapes, KEY_PATTERNS } from './key-patterns.ts';
+
+/** The conformance suite every adapter runs natively in its runtime. */
+export {
+  type ConformanceHost,
+  type ConformanceLib,
+  type ConformanceTarget,
+  runConformance,
+} from './run-conformance.ts';
 
 /** A stub OpenAI API server on 127.0.0.1 that records requests and answers scripted replies. */
 export {
