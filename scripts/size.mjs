@@ -1,16 +1,24 @@
 #!/usr/bin/env node
 // Measures what users ship: each budget bundles a tiny app that imports the built package by name (so the
 // package's `exports` and `sideEffects` apply), minifies it with esbuild and gzips it at level 9.
-// Usage: node scripts/size.mjs [--json]   Exit 1 when a budget is exceeded.
+// Usage: node scripts/size.mjs [--json]   Exit 1 when a CI limit is exceeded.
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
+// `target` is the goal set for the bundle; `limit` is what CI enforces. Where the two differ the target is not
+// met yet, the table says so, and the limit only stops the bundle from growing further.
 const budgets = [
-  { name: '@auth/core (whole package)', contents: "export * from '@auth/core';", limit: 6 * 1024 },
+  {
+    name: '@auth/core (whole package)',
+    contents: "export * from '@auth/core';",
+    target: 6 * 1024,
+    limit: 7.5 * 1024,
+  },
   {
     name: '@auth/core (buildAuthHeaders only)',
     contents: "export { buildAuthHeaders } from '@auth/core';",
+    target: 1.5 * 1024,
     limit: 1.5 * 1024,
   },
 ];
@@ -28,27 +36,24 @@ for (const budget of budgets) {
   });
   const code = output.outputFiles[0].contents;
   const gzip = gzipSync(code, { level: 9 }).length;
-  results.push({
-    name: budget.name,
-    minified: code.length,
-    gzip,
-    limit: budget.limit,
-    ok: gzip <= budget.limit,
-  });
+  results.push({ ...budget, minified: code.length, gzip, ok: gzip <= budget.limit });
 }
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
+const verdict = (r) => (!r.ok ? 'OVER the CI limit' : r.gzip <= r.target ? 'target met' : 'target NOT met');
 const table = [
-  '| bundle | minified | min+gzip | budget | |',
-  '|---|---:|---:|---:|---|',
+  '| bundle | minified | min+gzip | target | CI limit | |',
+  '|---|---:|---:|---:|---:|---|',
   ...results.map(
-    (r) => `| ${r.name} | ${kb(r.minified)} | ${kb(r.gzip)} | ${kb(r.limit)} | ${r.ok ? 'ok' : 'OVER'} |`,
+    (r) =>
+      `| ${r.name} | ${kb(r.minified)} | ${kb(r.gzip)} | ${kb(r.target)} | ${kb(r.limit)} | ${verdict(r)} |`,
   ),
 ].join('\n');
 console.log(table);
-if (process.argv.includes('--json'))
+if (process.argv.includes('--json')) {
   writeFileSync('size-report.json', `${JSON.stringify(results, null, 2)}\n`);
+}
 if (results.some((r) => !r.ok)) {
-  console.error('size: a budget is exceeded');
+  console.error('size: a CI limit is exceeded');
   process.exit(1);
 }

@@ -36,18 +36,11 @@ export class AuthError extends Error {
   readonly details: Readonly<Record<string, string | number | boolean | undefined>>;
 
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
-    super(redactSecrets(message));
+    const { cause } = options;
+    super(redactSecrets(message), cause === undefined ? undefined : { cause: sanitizeCause(cause) });
     this.code = code;
     this.details = Object.freeze({ ...options.details });
     Object.defineProperty(this, brand, { value: true });
-    if (options.cause !== undefined) {
-      Object.defineProperty(this, 'cause', {
-        value: sanitizeCause(options.cause),
-        enumerable: false,
-        writable: false,
-        configurable: true,
-      });
-    }
     if (this.stack) this.stack = redactSecrets(this.stack);
   }
 
@@ -68,21 +61,20 @@ export class AuthError extends Error {
 function sanitizeCause(cause: unknown, depth = 0): unknown {
   if (AuthError.is(cause)) return cause;
   if (!(cause instanceof Error) || depth > 3) {
-    return new Error(redactSecrets(typeof cause === 'string' ? cause : describeValue(cause)));
+    return new Error(
+      redactSecrets(typeof cause === 'string' ? cause : cause === null ? 'null' : `a thrown ${typeof cause}`),
+    );
   }
-  const copy = new Error(redactSecrets(cause.message));
+  const inner = cause.cause;
+  const copy = new Error(
+    redactSecrets(cause.message),
+    inner === undefined ? undefined : { cause: sanitizeCause(inner, depth + 1) },
+  );
   copy.name = cause.name;
   copy.stack = redactSecrets(cause.stack ?? '');
   const code = (cause as { code?: unknown }).code;
   if (typeof code === 'string' || typeof code === 'number') {
     Object.defineProperty(copy, 'code', { value: code, enumerable: true });
   }
-  if (cause.cause !== undefined) {
-    Object.defineProperty(copy, 'cause', { value: sanitizeCause(cause.cause, depth + 1), enumerable: false });
-  }
   return copy;
-}
-
-function describeValue(value: unknown): string {
-  return value === null ? 'null' : `a thrown ${typeof value}`;
 }

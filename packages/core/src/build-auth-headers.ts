@@ -7,12 +7,15 @@ export interface AuthHeaderInput {
   readonly project?: string | null | undefined;
 }
 
-/** The header set OpenAI expects. The optional headers are absent, never empty, when not set. */
-export interface AuthHeaders {
+/**
+ * The header set OpenAI expects. The optional headers are absent, never empty, when not set. A type alias, not
+ * an interface, so it is assignable to `Record<string, string>` (what `fetch` and `Headers` take).
+ */
+export type AuthHeaders = {
   Authorization: string;
   'OpenAI-Organization'?: string;
   'OpenAI-Project'?: string;
-}
+};
 
 /**
  * Builds the validated OpenAI header set. Every value is checked before any `Headers` object sees it (no CR,

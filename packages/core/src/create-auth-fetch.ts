@@ -4,6 +4,7 @@ import type { Credentials } from './credentials.ts';
 import { redactHeaders } from './redact-headers.ts';
 import { redactSecrets } from './redact-secrets.ts';
 import { validateBaseURL } from './validate-base-url.ts';
+import { withTimeout } from './with-timeout.ts';
 
 /** A `fetch` that authenticates requests to the API origin. */
 export type AuthFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -45,8 +46,9 @@ const dropped = new Set([
   'upgrade',
   'expect',
 ]);
-const redirectStatuses = new Set([301, 302, 303, 307, 308]);
-const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+const redirectStatuses = [301, 302, 303, 307, 308];
+// A `Response` with one of these statuses cannot be given a body.
+const nullBodyStatuses = [101, 103, 204, 205, 304];
 
 /**
  * A `fetch` that adds the OpenAI headers to requests for the API origin (and only those), never follows a
@@ -59,150 +61,120 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
  * const models = await (await authFetch('/models')).json();
  */
 export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
-  const { resolver } = options;
+  const { resolver, debug } = options;
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   const fixedBase = options.baseURL === undefined ? undefined : validateBaseURL(options.baseURL);
   const timeoutMs = options.timeoutMs ?? 600_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
   const retry = options.retryOnUnauthorized ?? true;
   const log: DebugLogger | undefined =
-    options.debug === true
+    debug === true
       ? (message, details) => console.debug(`[openai-auth] ${message}`, details)
-      : options.debug || undefined;
+      : debug || undefined;
 
   return async function authFetch(input, init = {}) {
     const credentials = await resolver.resolve();
     const base = fixedBase ?? credentials.baseURL;
-    const isRequest = typeof Request !== 'undefined' && input instanceof Request;
-    const rawURL = isRequest ? (input as Request).url : String(input);
+    const request = typeof Request !== 'undefined' && input instanceof Request ? input : undefined;
+    const rawURL = request ? request.url : String(input);
     const url = new URL(rawURL.startsWith('/') ? base + rawURL : rawURL);
     if (url.origin !== new URL(base).origin) return send(input, init);
 
-    const headers = callerHeaders(init.headers ?? (isRequest ? (input as Request).headers : undefined));
-    const method = (init.method ?? (isRequest ? (input as Request).method : 'GET')).toUpperCase();
-    const body = init.body !== undefined ? init.body : isRequest ? (input as Request).body : null;
-    const callerSignal = init.signal ?? (isRequest ? (input as Request).signal : undefined) ?? undefined;
-    const replayable = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
-    const attempt = (current: Credentials) =>
-      sendOnce(current, url, method, headers, body, init, callerSignal, {
-        send,
-        timeoutMs,
-        idleTimeoutMs,
-        log,
-      });
+    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
+    const body = init.body !== undefined ? init.body : (request?.body ?? null);
+    const callerSignal = init.signal ?? request?.signal ?? undefined;
+    // A stream can be sent only once, so such a request is not retried.
+    const streamed = body instanceof ReadableStream;
+    const callerHeaderSet = callerHeaders(init.headers ?? request?.headers);
+    const where = `${method} ${url.origin}${url.pathname}`;
+    const safeURL = redactSecrets(url.href);
 
-    const response = await attempt(credentials);
-    if (response.status !== 401 || !retry || !replayable || !(await isInvalidKey(response))) return response;
+    const sendOnce = async (current: Credentials): Promise<Response> => {
+      const headers = new Headers(callerHeaderSet);
+      for (const [name, value] of Object.entries(current.headers())) headers.set(name, value);
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(callerSignal?.reason);
+      const release = () => callerSignal?.removeEventListener('abort', onAbort);
+      if (callerSignal?.aborted) onAbort();
+      callerSignal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const started = Date.now();
+      const requestInit: RequestInit & { duplex?: 'half' } = {
+        ...init,
+        method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: controller.signal,
+      };
+      if (streamed) requestInit.duplex = 'half';
+      log?.('request', { method, url: safeURL, headers: redactHeaders(headers) });
+      let response: Response;
+      try {
+        response = await send(url.href, requestInit);
+      } catch (error) {
+        release();
+        if (callerSignal?.aborted) throw callerSignal.reason ?? error;
+        // Not the caller's abort, so any abort here is the timeout's.
+        const typed = controller.signal.aborted
+          ? new AuthError(
+              'upstream_timeout',
+              `${where}: no response headers within ${timeoutMs} ms (timeoutMs).`,
+            )
+          : new AuthError(
+              'upstream_unreachable',
+              `${where} failed: ${(error as Error)?.message ?? 'network error'}.`,
+              {
+                cause: error,
+              },
+            );
+        log?.('error', { code: typed.code, message: typed.message });
+        throw typed;
+      } finally {
+        clearTimeout(timer);
+      }
+      const { status, headers: responseHeaders } = response;
+      log?.('response', {
+        status,
+        requestId: responseHeaders.get('x-request-id'),
+        durationMs: Date.now() - started,
+        headers: redactHeaders(responseHeaders),
+      });
+      const location = responseHeaders.get('location');
+      if (response.type === 'opaqueredirect' || (redirectStatuses.includes(status) && location !== null)) {
+        release();
+        await response.body?.cancel().catch(() => undefined);
+        let target = 'another URL';
+        try {
+          const next = new URL(location ?? '', url);
+          target = next.origin + next.pathname;
+        } catch {}
+        throw new AuthError(
+          'redirect_blocked',
+          `${where} redirected (${status}) to ${target}; credentials never follow redirects: set baseURL to the final URL.`,
+          { details: { status } },
+        );
+      }
+      if (response.body === null || nullBodyStatuses.includes(status)) {
+        release();
+        return response;
+      }
+      // `new Response(body, response)` copies status, status text and headers.
+      return new Response(
+        guardBody(response.body, controller, idleTimeoutMs, callerSignal, release),
+        response,
+      );
+    };
+
+    const response = await sendOnce(credentials);
+    if (response.status !== 401 || !retry || streamed || !(await isInvalidKey(response))) return response;
     resolver.invalidate(credentials);
     const fresh = await resolver.resolve();
     if (fresh.apiKey === credentials.apiKey) return response;
-    log?.('retry', { reason: '401 invalid_api_key', url: redactSecrets(url.href) });
+    log?.('retry', { reason: '401 invalid_api_key', url: safeURL });
     await response.body?.cancel().catch(() => undefined);
-    return attempt(fresh);
+    return sendOnce(fresh);
   };
-}
-
-interface SendContext {
-  send: typeof fetch;
-  timeoutMs: number;
-  idleTimeoutMs: number;
-  log: DebugLogger | undefined;
-}
-
-async function sendOnce(
-  credentials: Credentials,
-  url: URL,
-  method: string,
-  callerHeaders: Headers,
-  body: BodyInit | null,
-  init: RequestInit,
-  callerSignal: AbortSignal | undefined,
-  context: SendContext,
-): Promise<Response> {
-  const headers = new Headers(callerHeaders);
-  for (const [name, value] of Object.entries(credentials.headers())) headers.set(name, value);
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(callerSignal?.reason);
-  if (callerSignal?.aborted) onAbort();
-  callerSignal?.addEventListener('abort', onAbort, { once: true });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(
-      new AuthError('upstream_timeout', `No response headers within ${context.timeoutMs} ms.`),
-    );
-  }, context.timeoutMs);
-  const started = Date.now();
-  const requestInit: RequestInit & { duplex?: 'half' } = {
-    ...init,
-    method,
-    headers,
-    body,
-    redirect: 'manual',
-    signal: controller.signal,
-  };
-  if (body instanceof ReadableStream) requestInit.duplex = 'half';
-  context.log?.('request', { method, url: redactSecrets(url.href), headers: redactHeaders(headers) });
-  let response: Response;
-  try {
-    response = await context.send(url.href, requestInit);
-  } catch (error) {
-    callerSignal?.removeEventListener('abort', onAbort);
-    if (callerSignal?.aborted) throw callerSignal.reason ?? error;
-    const typed = timedOut
-      ? new AuthError(
-          'upstream_timeout',
-          `${method} ${url.origin}${url.pathname}: no response headers within ${context.timeoutMs} ms.`,
-        )
-      : new AuthError(
-          'upstream_unreachable',
-          `${method} ${url.origin}${url.pathname} failed: ${(error as Error)?.message ?? 'network error'}.`,
-          {
-            cause: error,
-          },
-        );
-    context.log?.('error', { code: typed.code, message: typed.message });
-    throw typed;
-  } finally {
-    clearTimeout(timer);
-  }
-  const requestId = response.headers.get('x-request-id');
-  context.log?.('response', {
-    status: response.status,
-    requestId,
-    durationMs: Date.now() - started,
-    headers: redactHeaders(response.headers),
-  });
-  if (
-    response.type === 'opaqueredirect' ||
-    (redirectStatuses.has(response.status) && response.headers.has('location'))
-  ) {
-    callerSignal?.removeEventListener('abort', onAbort);
-    await response.body?.cancel().catch(() => undefined);
-    const location = response.headers.get('location') ?? '';
-    let target = 'another URL';
-    try {
-      const next = new URL(location, url);
-      target = `${next.origin}${next.pathname}`;
-    } catch {}
-    throw new AuthError(
-      'redirect_blocked',
-      `${method} ${url.origin}${url.pathname} answered ${response.status} redirecting to ${target}; credentials are never sent after a redirect. Set baseURL to the final address.`,
-      { details: { status: response.status } },
-    );
-  }
-  if (response.body === null || nullBodyStatuses.has(response.status)) {
-    callerSignal?.removeEventListener('abort', onAbort);
-    return response;
-  }
-  const guarded = guardBody(response.body, controller, context.idleTimeoutMs, callerSignal, () =>
-    callerSignal?.removeEventListener('abort', onAbort),
-  );
-  return new Response(guarded, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
 }
 
 /**
@@ -219,16 +191,13 @@ function guardBody(
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(stream) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(new AuthError('upstream_timeout', `The response body stalled for ${idleTimeoutMs} ms.`)),
-          idleTimeoutMs,
-        );
-      });
       try {
-        const chunk = await Promise.race([reader.read(), idle]);
+        const chunk = await withTimeout(
+          idleTimeoutMs,
+          () => reader.read(),
+          () =>
+            new AuthError('upstream_timeout', `The body stalled for ${idleTimeoutMs} ms (idleTimeoutMs).`),
+        );
         if (chunk.done) {
           done();
           stream.close();
@@ -237,16 +206,15 @@ function guardBody(
         done();
         controller.abort(error);
         reader.cancel(error).catch(() => undefined);
-        if (callerSignal?.aborted) stream.error(callerSignal.reason);
-        else if (AuthError.is(error)) stream.error(error);
-        else
-          stream.error(
-            new AuthError('upstream_unreachable', 'The connection closed before the response body ended.', {
-              cause: error,
-            }),
-          );
-      } finally {
-        clearTimeout(timer);
+        stream.error(
+          callerSignal?.aborted
+            ? callerSignal.reason
+            : AuthError.is(error)
+              ? error
+              : new AuthError('upstream_unreachable', 'The connection closed mid-body.', {
+                  cause: error,
+                }),
+        );
       }
     },
     cancel(reason) {
@@ -257,27 +225,17 @@ function guardBody(
   });
 }
 
-function callerHeaders(init: HeadersInit | undefined): Headers {
+/** The caller's headers minus the dropped ones; a value that is not a string or holds CR, LF or NUL is refused. */
+function callerHeaders(init: HeadersInit = {}): Headers {
   const headers = new Headers();
-  if (init === undefined) return headers;
-  const entries: Iterable<[string, unknown]> =
-    init instanceof Headers
-      ? init.entries()
-      : Array.isArray(init)
-        ? (init as [string, unknown][])
-        : Object.entries(init);
-  for (const [name, value] of entries) {
-    if (typeof name !== 'string' || (typeof value !== 'string' && typeof value !== 'number')) {
+  const entries = init instanceof Headers || Array.isArray(init) ? init : Object.entries(init);
+  for (const [name, value] of entries as Iterable<[unknown, unknown]>) {
+    const shown = typeof name === 'string' && !/[^\x21-\x7e]/.test(name) ? name : '(invalid name)';
+    const text = typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+    if (shown !== name || text === undefined || /[\r\n\0]/.test(text)) {
       throw new AuthError(
         'invalid_header',
-        `Header ${String(typeof name === 'string' ? name : '?')} must be a string, got ${typeof value}.`,
-      );
-    }
-    const text = String(value);
-    if (/[\r\n\0]/.test(text) || /[^\x21-\x7e]/.test(name)) {
-      throw new AuthError(
-        'invalid_header',
-        `Header ${/[^\x21-\x7e]/.test(name) ? '(invalid name)' : name} has a line break or NUL in its value.`,
+        `Header ${shown} needs a visible-ASCII name and a string value without CR, LF or NUL.`,
       );
     }
     if (!dropped.has(name.toLowerCase())) headers.append(name, text);
@@ -289,9 +247,7 @@ function callerHeaders(init: HeadersInit | undefined): Headers {
 async function isInvalidKey(response: Response): Promise<boolean> {
   try {
     const text = await response.clone().text();
-    if (text.length > 65_536) return false;
-    const code = (JSON.parse(text) as { error?: { code?: unknown } })?.error?.code;
-    return code === 'invalid_api_key';
+    return text.length <= 65_536 && JSON.parse(text)?.error?.code === 'invalid_api_key';
   } catch {
     return false;
   }

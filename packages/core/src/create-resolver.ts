@@ -1,11 +1,15 @@
 import { AuthError, type AuthErrorCode } from './auth-error.ts';
 import type { KeyKind } from './classify-key.ts';
-import type { CredentialSource, FieldReading } from './credential-source.ts';
+import type { CredentialSource, SourceReading } from './credential-source.ts';
 import { Credentials } from './credentials.ts';
 import { detectRuntime, isBrowserLike, type Runtime } from './detect-runtime.ts';
 import { maskKey } from './mask-key.ts';
 import { defaultBaseURL, validateBaseURL } from './validate-base-url.ts';
-import { type CredentialField, validateCredentialValue } from './validate-credential-value.ts';
+import {
+  type CredentialField,
+  credentialFields,
+  validateCredentialValue,
+} from './validate-credential-value.ts';
 
 /** Options of {@link createResolver}. */
 export interface ResolverOptions {
@@ -81,8 +85,6 @@ interface Outcome {
   warnings: ReportWarning[];
 }
 
-const allFields: readonly CredentialField[] = ['apiKey', 'organization', 'project', 'baseURL'];
-
 /**
  * Creates a resolver over credential sources. Per field, the first source that has a value wins; an explicit
  * `null` stops the search; a misconfigured source (conflicting variables, an unreadable secret file, a failing
@@ -98,26 +100,26 @@ export function createResolver(options: ResolverOptions): CredentialResolver {
   const runtime = options.runtime ?? detectRuntime();
   const refreshAheadMs = options.refreshAheadMs ?? 30_000;
   let cached: Credentials | undefined;
-  let refreshAt = Number.POSITIVE_INFINITY;
+  let refreshAt = Infinity;
   let inflight: Promise<Credentials> | undefined;
   let refreshError: AuthError | undefined;
 
   const load = (refresh: boolean): Promise<Credentials> => {
     if (inflight) return inflight;
     const flight: Promise<Credentials> = run(options, runtime, refresh)
-      .then((outcome) => {
-        if (!outcome.credentials) throw outcome.error;
+      .then(({ credentials, error }) => {
+        if (!credentials) throw error;
+        // After an invalidate() this flight is stale: its callers get the value, the cache does not.
         if (inflight === flight) {
-          cached = outcome.credentials;
-          const expiresAt = cached.expiresAt;
-          const now = Date.now();
+          const { expiresAt } = credentials;
+          cached = credentials;
           refreshAt =
             expiresAt === undefined
-              ? Number.POSITIVE_INFINITY
-              : expiresAt - Math.min(refreshAheadMs, (expiresAt - now) / 2);
+              ? Infinity
+              : expiresAt - Math.min(refreshAheadMs, (expiresAt - Date.now()) / 2);
           refreshError = undefined;
         }
-        return outcome.credentials;
+        return credentials;
       })
       .finally(() => {
         if (inflight === flight) inflight = undefined;
@@ -127,18 +129,16 @@ export function createResolver(options: ResolverOptions): CredentialResolver {
   };
 
   return {
-    resolve() {
+    async resolve() {
       const current = cached;
-      if (current !== undefined) {
-        if (current.expiresAt === undefined) return Promise.resolve(current);
-        const now = Date.now();
-        if (now < refreshAt) return Promise.resolve(current);
-        if (now < current.expiresAt) {
-          load(true).catch((error: AuthError) => {
-            refreshError = error;
-          });
-          return Promise.resolve(current);
-        }
+      const now = Date.now();
+      if (current && now < refreshAt) return current;
+      // Refreshing ahead of expiry: the current value keeps serving while one background load replaces it.
+      if (current && now < current.expiresAt!) {
+        load(true).catch((error: AuthError) => {
+          refreshError = error;
+        });
+        return current;
       }
       return load(false);
     },
@@ -146,30 +146,24 @@ export function createResolver(options: ResolverOptions): CredentialResolver {
       if (stale !== undefined && stale !== cached) return;
       cached = undefined;
       inflight = undefined;
-      refreshAt = Number.POSITIVE_INFINITY;
+      refreshAt = Infinity;
       for (const source of options.sources) source.invalidate?.();
     },
     async report() {
-      const outcome = await run(options, runtime, false);
-      const report: CredentialReport = {
-        ok: outcome.credentials !== undefined,
-        runtime,
-        fields: outcome.fields,
-        warnings: outcome.warnings,
-      };
+      const { credentials, error, fields, warnings } = await run(options, runtime, false);
       if (refreshError) {
-        report.warnings.push({
+        warnings.push({
           code: 'refresh_failed',
-          message: `The last background refresh failed: ${refreshError.message}`,
+          message: `Background refresh failed: ${refreshError.message}`,
         });
       }
-      const credentials = outcome.credentials;
+      const report: CredentialReport = { ok: credentials !== undefined, runtime, fields, warnings };
       if (credentials) {
         report.key = { kind: credentials.keyKind, masked: maskKey(credentials.apiKey) };
         if (credentials.expiresAt !== undefined)
           report.expiresAt = new Date(credentials.expiresAt).toISOString();
       }
-      if (outcome.error) report.error = { code: outcome.error.code, message: outcome.error.message };
+      if (error) report.error = { code: error.code, message: error.message };
       return report;
     },
   };
@@ -177,65 +171,56 @@ export function createResolver(options: ResolverOptions): CredentialResolver {
 
 async function run(options: ResolverOptions, runtime: Runtime, refresh: boolean): Promise<Outcome> {
   const fields = {} as Record<CredentialField, FieldReport>;
-  for (const field of allFields) fields[field] = { attempts: [] };
+  for (const field of credentialFields) fields[field] = { attempts: [] };
   const warnings: ReportWarning[] = [];
-  const decided: Partial<Record<CredentialField, FieldReading>> = {};
+  // A field is decided once it has an origin: a value was found, or an explicit `null` stopped the search.
+  const values: Partial<Record<CredentialField, string>> = {};
   let expiresAt: number | undefined;
   const fail = (error: AuthError): Outcome => ({ error, fields, warnings });
 
   for (const source of options.sources) {
-    const wanted = source.fields.filter((field) => decided[field] === undefined);
-    for (const field of source.fields) {
-      if (decided[field] !== undefined)
-        fields[field].attempts.push({ source: source.name, origin: source.name, outcome: 'not asked' });
-    }
+    const { name } = source;
+    const wanted = source.fields.filter((field) => {
+      if (fields[field].origin === undefined) return true;
+      fields[field].attempts.push({ source: name, origin: name, outcome: 'not asked' });
+      return false;
+    });
     if (wanted.length === 0) continue;
-    let reading: Awaited<ReturnType<CredentialSource['read']>>;
+    let reading: SourceReading;
     try {
       reading = await source.read({ fields: wanted, refresh });
     } catch (error) {
       const typed = AuthError.is(error)
         ? error
-        : new AuthError('provider_failed', `The source "${source.name}" failed.`, { cause: error });
+        : new AuthError('provider_failed', `The source "${name}" failed.`, { cause: error });
       for (const field of wanted)
-        fields[field].attempts.push({
-          source: source.name,
-          origin: source.name,
-          outcome: 'error',
-          detail: typed.message,
-        });
+        fields[field].attempts.push({ source: name, origin: name, outcome: 'error', detail: typed.message });
       return fail(typed);
     }
     for (const field of wanted) {
       const result = reading.fields[field];
       if (!result) continue;
-      const attempt: FieldAttempt = { source: source.name, origin: result.origin, outcome: 'absent' };
-      fields[field].attempts.push(attempt);
-      if (result.status === 'absent') {
-        attempt.detail = result.detail;
+      const { origin, status } = result;
+      const attempts = fields[field].attempts;
+      if (status === 'absent') {
+        attempts.push({ source: name, origin, outcome: 'absent', detail: result.detail });
         if (result.detail.startsWith('env not readable'))
           warnings.push({ code: 'source_unreadable', message: result.detail });
-        continue;
-      }
-      if (result.status === 'error') {
-        attempt.outcome = 'error';
-        attempt.detail = result.error.message;
+      } else if (status === 'error') {
+        attempts.push({ source: name, origin, outcome: 'error', detail: result.error.message });
         return fail(result.error);
-      }
-      attempt.outcome = result.status === 'found' ? 'used' : 'stopped';
-      decided[field] = result;
-      fields[field].origin = result.origin;
-      if (result.status === 'found' && reading.expiresAt !== undefined) {
-        expiresAt = Math.min(expiresAt ?? Number.POSITIVE_INFINITY, reading.expiresAt);
+      } else {
+        attempts.push({ source: name, origin, outcome: status === 'found' ? 'used' : 'stopped' });
+        fields[field].origin = origin;
+        if (status === 'found') {
+          values[field] = result.value;
+          if (reading.expiresAt !== undefined) expiresAt = Math.min(expiresAt ?? Infinity, reading.expiresAt);
+        }
       }
     }
   }
 
-  const value = (field: CredentialField): string | undefined => {
-    const reading = decided[field];
-    return reading?.status === 'found' ? reading.value : undefined;
-  };
-  const apiKey = value('apiKey');
+  const { apiKey, organization, project } = values;
   if (apiKey === undefined) {
     const looked = fields.apiKey.attempts.map(
       (attempt) => `${attempt.origin} (${attempt.detail ?? attempt.outcome})`,
@@ -243,46 +228,41 @@ async function run(options: ResolverOptions, runtime: Runtime, refresh: boolean)
     return fail(
       new AuthError(
         'missing_credentials',
-        `No OpenAI API key found. Looked at: ${looked.length ? looked.join('; ') : 'no sources'}. ` +
-          'Set OPENAI_API_KEY, point OPENAI_API_KEY_FILE at a file that holds the key, or pass { apiKey }.',
+        `No API key in ${looked.join('; ') || 'no sources'}. Set OPENAI_API_KEY or OPENAI_API_KEY_FILE, or pass { apiKey }.`,
       ),
     );
   }
 
   try {
     for (const field of ['apiKey', 'organization', 'project'] as const) {
-      const found = value(field);
+      const found = values[field];
       if (found !== undefined) validateCredentialValue(field, found, fields[field].origin ?? field);
     }
-    const baseURL = validateBaseURL(
-      value('baseURL') ?? defaultBaseURL,
-      fields.baseURL.origin ?? 'the default',
-    );
+    const baseURL = validateBaseURL(values.baseURL ?? defaultBaseURL, fields.baseURL.origin ?? 'the default');
     const credentials = new Credentials({
       apiKey,
-      organization: value('organization'),
-      project: value('project'),
+      organization,
+      project,
       baseURL,
       expiresAt,
       origins: Object.fromEntries(
-        allFields.flatMap((field) => (fields[field].origin ? [[field, fields[field].origin]] : [])),
+        credentialFields.flatMap((field) => (fields[field].origin ? [[field, fields[field].origin]] : [])),
       ),
     });
     fields.apiKey.value = maskKey(apiKey);
-    for (const field of ['organization', 'project'] as const) {
-      const found = value(field);
-      if (found !== undefined) fields[field].value = found;
-    }
+    if (organization !== undefined) fields.organization.value = organization;
+    if (project !== undefined) fields.project.value = project;
     fields.baseURL.value = baseURL;
     fields.baseURL.origin ??= 'default';
     warnings.push(...keyWarnings(credentials, runtime));
     const kind = credentials.keyKind;
+    const from = credentials.origins.apiKey;
     if (isBrowserLike(runtime) && kind !== 'ephemeral' && !options.dangerouslyAllowBrowser) {
       return fail(
         new AuthError(
           'browser_exposure',
-          `A secret ${kind} key (from ${credentials.origins.apiKey}) would be exposed to everyone who loads this page. ` +
-            'Call OpenAI from your backend (see @auth/browser and the relay), use an ephemeral ek_ key, or set dangerouslyAllowBrowser: true for a local demo.',
+          `A ${kind} key (from ${from}) would be exposed in this browser: call OpenAI from a backend, ` +
+            'use an ek_ key, or set dangerouslyAllowBrowser for a local demo.',
         ),
       );
     }
@@ -290,7 +270,7 @@ async function run(options: ResolverOptions, runtime: Runtime, refresh: boolean)
       return fail(
         new AuthError(
           'key_kind_not_allowed',
-          `A ${kind} key (from ${credentials.origins.apiKey}) is not allowed here; allowed: ${options.allowedKeyKinds.join(', ')}.`,
+          `A ${kind} key (from ${from}) is not allowed here; allowed: ${options.allowedKeyKinds.join(', ')}.`,
           { details: { kind } },
         ),
       );
@@ -303,48 +283,35 @@ async function run(options: ResolverOptions, runtime: Runtime, refresh: boolean)
 
 function keyWarnings(credentials: Credentials, runtime: Runtime): ReportWarning[] {
   const warnings: ReportWarning[] = [];
-  const kind = credentials.keyKind;
-  const key = credentials.apiKey;
-  if (kind === 'user') {
-    warnings.push({
-      code: 'user_key',
-      message: 'This is a legacy user key (sk-…): create a project key (sk-proj-…) and use that instead.',
-    });
-  } else if (kind === 'admin') {
-    warnings.push({
-      code: 'admin_key',
-      message:
-        'This is an admin key (sk-admin-…): it is meant for /organization/* admin endpoints only; use a project key for API calls.',
-    });
-  } else if (kind === 'ephemeral' && !isBrowserLike(runtime)) {
-    warnings.push({
-      code: 'ephemeral_key_on_server',
-      message:
-        'This is an ephemeral Realtime secret (ek_…) on a server: it expires within minutes; use a project key here and mint ek_ secrets for browsers.',
-    });
-  } else if (kind === 'unknown') {
-    warnings.push({
-      code: 'unknown_key_format',
-      message: 'The key does not start with sk- or ek_: check that it is an OpenAI API key.',
-    });
+  const warn = (code: ReportWarning['code'], message: string) => warnings.push({ code, message });
+  const { keyKind: kind, organization, project, origins } = credentials;
+  if (kind === 'user') warn('user_key', 'A legacy user key (sk-…): use a project key (sk-proj-…).');
+  if (kind === 'admin') {
+    warn('admin_key', 'An admin key (sk-admin-…) is for /organization/* endpoints: use a project key here.');
   }
-  if (kind !== 'unknown' && kind !== 'ephemeral' && !key.includes('T3BlbkFJ')) {
-    warnings.push({
-      code: 'unknown_key_format',
-      message: 'The key has an unexpected shape for an OpenAI secret key: check that it was copied whole.',
-    });
+  // Ephemeral secrets are made for browsers; on a server they are a mistake.
+  if (kind === 'ephemeral' && !isBrowserLike(runtime)) {
+    warn(
+      'ephemeral_key_on_server',
+      'An ephemeral ek_ secret on a server expires in minutes: use a project key here.',
+    );
   }
-  if (credentials.organization !== undefined && !credentials.organization.startsWith('org-')) {
-    warnings.push({
-      code: 'unusual_organization_id',
-      message: `The organization ID (from ${credentials.origins.organization}) does not start with org-: check that it is an organization ID, not a name.`,
-    });
+  if (kind === 'unknown') {
+    warn('unknown_key_format', 'The key does not start with sk- or ek_: is it an OpenAI API key?');
+  } else if (kind !== 'ephemeral' && !credentials.apiKey.includes('T3BlbkFJ')) {
+    warn('unknown_key_format', 'The key lacks the OpenAI marker: was it copied whole?');
   }
-  if (credentials.project !== undefined && !credentials.project.startsWith('proj_')) {
-    warnings.push({
-      code: 'unusual_project_id',
-      message: `The project ID (from ${credentials.origins.project}) does not start with proj_: check that it is a project ID, not a name.`,
-    });
+  if (organization !== undefined && !organization.startsWith('org-')) {
+    warn(
+      'unusual_organization_id',
+      `The organization ID (from ${origins.organization}) does not start with org-: is it an ID, not a name?`,
+    );
+  }
+  if (project !== undefined && !project.startsWith('proj_')) {
+    warn(
+      'unusual_project_id',
+      `The project ID (from ${origins.project}) does not start with proj_: is it an ID, not a name?`,
+    );
   }
   return warnings;
 }

@@ -9,16 +9,17 @@ export type Runtime = 'node' | 'deno' | 'bun' | 'browser' | 'worker' | 'edge' | 
  * if (detectRuntime() === 'deno') console.log('run with --allow-env=OPENAI_API_KEY');
  */
 export function detectRuntime(): Runtime {
-  const g = globalThis as Record<string, unknown> & { navigator?: { userAgent?: unknown } };
-  const win = g.window as { document?: unknown } | undefined;
-  if (typeof win === 'object' && win !== null && typeof g.document === 'object' && g.document !== null)
-    return 'browser';
+  const g = globalThis as Record<string, unknown> & {
+    navigator?: { userAgent?: unknown };
+    process?: { versions?: { node?: unknown } };
+  };
+  const isObject = (value: unknown) => typeof value === 'object' && value !== null;
+  if (isObject(g.window) && isObject(g.document)) return 'browser';
   if (typeof g.WorkerGlobalScope === 'function' || typeof g.importScripts === 'function') return 'worker';
-  if (typeof g.Deno === 'object' && g.Deno !== null) return 'deno';
-  if (typeof g.Bun === 'object' && g.Bun !== null) return 'bun';
+  if (isObject(g.Deno)) return 'deno';
+  if (isObject(g.Bun)) return 'bun';
   if (typeof g.EdgeRuntime === 'string' || g.navigator?.userAgent === 'Cloudflare-Workers') return 'edge';
-  const versions = (g.process as { versions?: { node?: unknown } } | undefined)?.versions;
-  if (typeof versions?.node === 'string') return 'node';
+  if (typeof g.process?.versions?.node === 'string') return 'node';
   return 'unknown';
 }
 

@@ -8,11 +8,7 @@ import type { CredentialReport } from './create-resolver.ts';
  * console.log(formatReport(await resolver.report()));
  */
 export function formatReport(report: CredentialReport): string {
-  const lines = [
-    report.ok
-      ? `OpenAI credentials: OK (${report.runtime})`
-      : `OpenAI credentials: NOT USABLE (${report.runtime})`,
-  ];
+  const lines = [`OpenAI credentials: ${report.ok ? 'OK' : 'NOT USABLE'} (${report.runtime})`];
   if (report.key)
     lines.push(
       `  key: ${report.key.masked} (${report.key.kind})${report.expiresAt ? `, expires ${report.expiresAt}` : ''}`,

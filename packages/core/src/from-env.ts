@@ -7,9 +7,8 @@ import {
   fileEnvNames,
 } from './credential-source.ts';
 import { readingOf } from './from-values.ts';
-import type { CredentialField } from './validate-credential-value.ts';
-
-const fields: readonly CredentialField[] = ['apiKey', 'organization', 'project', 'baseURL'];
+import { redactSecrets } from './redact-secrets.ts';
+import { type CredentialField, credentialFields } from './validate-credential-value.ts';
 
 /**
  * Environment variables `OPENAI_API_KEY`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`, `OPENAI_BASE_URL`. An env that
@@ -22,51 +21,54 @@ const fields: readonly CredentialField[] = ['apiKey', 'organization', 'project',
 export function fromEnv(readEnv: EnvReader, name = 'env'): CredentialSource {
   return {
     name,
-    fields,
+    fields: credentialFields,
     read(request) {
-      const out: Partial<Record<CredentialField, FieldReading>> = {};
-      for (const field of request.fields) out[field] = readField(readEnv, field);
-      return { fields: out };
+      const fields: Partial<Record<CredentialField, FieldReading>> = {};
+      for (const field of request.fields) fields[field] = readVariable(readEnv, field, false);
+      return { fields };
     },
   };
 }
 
-function readField(readEnv: EnvReader, field: CredentialField): FieldReading {
-  const variable = envNames[field];
-  const origin = `env ${variable}`;
-  const value = safeRead(readEnv, variable);
-  if (value instanceof AuthError) return { status: 'absent', origin, detail: value.message };
-  const reading = readingOf(field, value ?? '', origin);
-  if (value === undefined && reading.status === 'absent') return { ...reading, detail: 'not set' };
+/**
+ * Reads the variable of `field`, or with `file` its `_FILE` twin (whose value is a path). An env that refuses
+ * the read gives an absent reading that says why; a value while the twin is set too gives a conflict error.
+ * Shared with {@link fromSecretFiles}, so both sides of a pair follow the same rules.
+ */
+export function readVariable(readEnv: EnvReader, field: CredentialField, file: boolean): FieldReading {
+  const plain = envNames[field];
   const twin = fileEnvNames[field];
-  if (reading.status === 'found' && twin !== undefined) {
-    const twinValue = safeRead(readEnv, twin);
-    if (typeof twinValue === 'string' && twinValue.trim() !== '') {
-      return { status: 'error', origin, error: conflict(variable, twin) };
-    }
+  const variable = file ? (twin as string) : plain;
+  const origin = `env ${variable}`;
+  let value: unknown;
+  try {
+    value = readEnv(variable);
+  } catch (error) {
+    const reason = (error as Error | undefined)?.name ?? 'error';
+    return {
+      status: 'absent',
+      origin,
+      detail: redactSecrets(
+        `env not readable (${variable}): ${reason}; on Deno run with --allow-env=${variable}`,
+      ),
+    };
   }
-  return reading;
+  if (typeof value !== 'string') return { status: 'absent', origin, detail: 'not set' };
+  const reading = readingOf(field, value, origin);
+  if (reading.status !== 'found' || twin === undefined || !isSet(readEnv, file ? plain : twin))
+    return reading;
+  const error = new AuthError('conflicting_sources', `${plain} and ${twin} are both set: unset one.`, {
+    details: { variable: plain, twin },
+  });
+  return { status: 'error', origin, error };
 }
 
-/** Reads a variable; a refusal becomes a `source_unreadable` error value (returned, not thrown). */
-export function safeRead(readEnv: EnvReader, variable: string): string | undefined | AuthError {
+function isSet(readEnv: EnvReader, variable: string): boolean {
   try {
     const value = readEnv(variable);
-    return typeof value === 'string' ? value : undefined;
-  } catch (error) {
-    return new AuthError(
-      'source_unreadable',
-      `env not readable (${variable}): ${(error as { name?: string })?.name ?? 'error'}; on Deno run with --allow-env=${variable}`,
-      { cause: error, details: { variable } },
-    );
+    return typeof value === 'string' && value.trim() !== '';
+  } catch {
+    // A twin the env refuses to show cannot be in conflict.
+    return false;
   }
-}
-
-/** The error for a variable set together with its `_FILE` twin. */
-export function conflict(variable: string, twin: string): AuthError {
-  return new AuthError(
-    'conflicting_sources',
-    `Both ${variable} and ${twin} are set. Keep one: ${variable} for the value itself, or ${twin} for the path of a file that holds it.`,
-    { details: { variable, twin } },
-  );
 }

@@ -1,4 +1,4 @@
-import { AuthError } from './auth-error.ts';
+import { AuthError, type AuthErrorCode } from './auth-error.ts';
 import type { CredentialSource, FieldReading, SourceReading } from './credential-source.ts';
 import { readingOf } from './from-values.ts';
 import type { CredentialField } from './validate-credential-value.ts';
@@ -26,6 +26,11 @@ export type ProviderLoad = (context: {
   signal: AbortSignal;
   reason: ProviderLoadReason;
 }) => ProviderValue | undefined | Promise<ProviderValue | undefined>;
+
+// A provider's reading always has an expiry: its own, or the TTL.
+interface TimedReading extends SourceReading {
+  readonly expiresAt: number;
+}
 
 /** Options of {@link fromProvider}. */
 export interface ProviderOptions {
@@ -58,30 +63,47 @@ export function fromProvider(load: ProviderLoad, options: ProviderOptions = {}):
   const timeoutMs = options.timeoutMs ?? 10_000;
   const backoffMs = options.failureBackoffMs ?? 1000;
   const fields = options.fields ?? ['apiKey'];
-  let cached: SourceReading | undefined;
-  let inflight: Promise<SourceReading> | undefined;
-  let failure: { at: number; error: AuthError } | undefined;
+  const failure = (code: AuthErrorCode, problem: string, cause?: unknown) =>
+    new AuthError(code, `The ${name} ${problem}.`, { cause, details: { source: name } });
+  let cached: TimedReading | undefined;
+  let inflight: Promise<TimedReading> | undefined;
+  let failed: { at: number; error: AuthError } | undefined;
 
-  const loadOnce = async (reason: ProviderLoadReason): Promise<SourceReading> => {
-    const value = await withTimeout(
-      timeoutMs,
-      (signal) => load({ signal, reason }),
-      () =>
-        new AuthError('provider_timeout', `The ${name} did not answer within ${timeoutMs} ms.`, {
-          details: { source: name },
-        }),
-    ).catch((error: unknown) => {
-      if (AuthError.is(error)) throw error;
-      throw new AuthError(
-        'provider_failed',
-        `The ${name} failed: ${(error as Error)?.message ?? String(error)}`,
-        {
-          cause: error,
-          details: { source: name },
-        },
+  const loadOnce = async (reason: ProviderLoadReason): Promise<TimedReading> => {
+    let value: ProviderValue | undefined;
+    try {
+      value = await withTimeout(
+        timeoutMs,
+        (signal) => load({ signal, reason }),
+        () => failure('provider_timeout', `did not answer within ${timeoutMs} ms (timeoutMs)`),
       );
-    });
-    return toReading(value, name, fields, ttlMs);
+    } catch (error) {
+      throw AuthError.is(error)
+        ? error
+        : failure(
+            'provider_failed',
+            `failed: ${(error as Error | undefined)?.message ?? String(error)}`,
+            error,
+          );
+    }
+    const record = typeof value === 'string' ? { apiKey: value } : value;
+    if (typeof record?.apiKey !== 'string' || record.apiKey.trim() === '') {
+      throw failure(
+        'provider_failed',
+        `returned no usable key (got ${typeof value}); return a non-empty string or { apiKey }`,
+      );
+    }
+    const readings: Partial<Record<CredentialField, FieldReading>> = {};
+    for (const field of fields) {
+      const raw = record[field as keyof typeof record];
+      readings[field] =
+        raw === undefined
+          ? { status: 'absent', origin: name, detail: 'not returned' }
+          : readingOf(field, raw, name);
+    }
+    const expiry = record.expiresAt instanceof Date ? record.expiresAt.getTime() : record.expiresAt;
+    const expiresAt = Number.isFinite(expiry) ? (expiry as number) : Date.now() + (record.ttlMs ?? ttlMs);
+    return { fields: readings, expiresAt };
   };
 
   return {
@@ -89,18 +111,17 @@ export function fromProvider(load: ProviderLoad, options: ProviderOptions = {}):
     fields,
     read(request) {
       const now = Date.now();
-      if (!request.refresh && cached && (cached.expiresAt === undefined || now < cached.expiresAt))
-        return cached;
-      if (failure && now - failure.at < backoffMs) return Promise.reject(failure.error);
+      if (!request.refresh && cached && now < cached.expiresAt) return cached;
+      if (failed && now - failed.at < backoffMs) return Promise.reject(failed.error);
       inflight ??= loadOnce(cached ? (request.refresh ? 'refresh' : 'expired') : 'initial')
         .then(
           (reading) => {
             cached = reading;
-            failure = undefined;
+            failed = undefined;
             return reading;
           },
           (error: AuthError) => {
-            failure = { at: Date.now(), error };
+            failed = { at: Date.now(), error };
             throw error;
           },
         )
@@ -111,47 +132,7 @@ export function fromProvider(load: ProviderLoad, options: ProviderOptions = {}):
     },
     invalidate() {
       cached = undefined;
-      failure = undefined;
+      failed = undefined;
     },
   };
-}
-
-function toReading(
-  value: ProviderValue | undefined,
-  name: string,
-  fields: readonly CredentialField[],
-  ttlMs: number,
-): SourceReading {
-  const record = typeof value === 'string' ? { apiKey: value } : value;
-  if (
-    typeof record !== 'object' ||
-    record === null ||
-    typeof record.apiKey !== 'string' ||
-    record.apiKey.trim() === ''
-  ) {
-    const got =
-      typeof record === 'object' && record !== null
-        ? 'an object without a non-empty apiKey'
-        : String(typeof value);
-    throw new AuthError(
-      'provider_failed',
-      `The ${name} returned no key (got ${got}); it must return a string or { apiKey }.`,
-      {
-        details: { source: name },
-      },
-    );
-  }
-  const out: Partial<Record<CredentialField, FieldReading>> = {};
-  for (const field of fields) {
-    const raw = record[field as keyof typeof record];
-    const origin = name;
-    out[field] =
-      raw === undefined
-        ? { status: 'absent', origin, detail: 'not returned' }
-        : readingOf(field, raw, origin);
-  }
-  const expiry = record.expiresAt instanceof Date ? record.expiresAt.getTime() : record.expiresAt;
-  const expiresAt =
-    typeof expiry === 'number' && Number.isFinite(expiry) ? expiry : Date.now() + (record.ttlMs ?? ttlMs);
-  return { fields: out, expiresAt };
 }

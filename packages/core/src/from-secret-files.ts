@@ -2,12 +2,11 @@ import { AuthError } from './auth-error.ts';
 import {
   type CredentialSource,
   type EnvReader,
-  envNames,
   type FieldReading,
   fileEnvNames,
   type TextFileReader,
 } from './credential-source.ts';
-import { conflict, safeRead } from './from-env.ts';
+import { readVariable } from './from-env.ts';
 import { readingOf } from './from-values.ts';
 import type { CredentialField } from './validate-credential-value.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -23,6 +22,14 @@ export interface SecretFileOptions {
 }
 
 const fields: readonly CredentialField[] = ['apiKey', 'organization', 'project'];
+
+// File system error codes as people say them.
+const fsErrors = new Map<unknown, string>([
+  ['ENOENT', 'no such file'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'permission denied'],
+  ['EISDIR', 'it is a directory'],
+]);
 
 /**
  * Secret files named by `OPENAI_API_KEY_FILE`, `OPENAI_ORG_ID_FILE`, `OPENAI_PROJECT_ID_FILE` (Docker and
@@ -40,43 +47,38 @@ export function fromSecretFiles(
   const maxBytes = options.maxBytes ?? 64 * 1024;
   const timeoutMs = options.timeoutMs ?? 5000;
   const readField = async (field: CredentialField): Promise<FieldReading> => {
-    const variable = fileEnvNames[field] as string;
-    const origin = `env ${variable}`;
-    const path = safeRead(readEnv, variable);
-    if (path instanceof AuthError) return { status: 'absent', origin, detail: path.message };
-    if (path === undefined || path.trim() === '') {
-      return { status: 'absent', origin, detail: path === undefined ? 'not set' : 'empty' };
-    }
-    const plain = safeRead(readEnv, envNames[field]);
-    if (typeof plain === 'string' && plain.trim() !== '') {
-      return { status: 'error', origin, error: conflict(envNames[field], variable) };
-    }
-    const file = path.trim();
-    const fileOrigin = `file ${file} (${variable})`;
+    const named = readVariable(readEnv, field, true);
+    if (named.status !== 'found') return named;
+    const path = named.value;
+    const variable = fileEnvNames[field];
+    const origin = `file ${path} (${variable})`;
+    const unreadable = (problem: string, cause?: unknown) =>
+      new AuthError('source_unreadable', `Cannot read ${path} (${variable}): ${problem}.`, {
+        cause,
+        details: { path },
+      });
     try {
       const content = await withTimeout(
         timeoutMs,
-        (signal) => readTextFile(file, { maxBytes, signal }),
-        () =>
-          fileError(
-            `Reading ${file} (${variable}) took longer than ${timeoutMs} ms; is it a pipe nobody writes to?`,
-            file,
-          ),
+        (signal) => readTextFile(path, { maxBytes, signal }),
+        () => unreadable(`took longer than ${timeoutMs} ms; is it a pipe?`),
       );
-      if (typeof content !== 'string') throw fileError(`Reading ${file} (${variable}) gave no text.`, file);
+      if (typeof content !== 'string') throw unreadable('the reader gave no text');
       if (content.length > maxBytes) {
-        throw fileError(
-          `${file} (${variable}) is larger than ${maxBytes} bytes; point ${variable} at a file holding only the value.`,
-          file,
-        );
+        throw unreadable(`larger than ${maxBytes} bytes; it must hold only the value`);
       }
-      const reading = readingOf(field, content, fileOrigin);
+      const reading = readingOf(field, content, origin);
       return reading.status === 'absent' ? { ...reading, detail: 'the file is empty' } : reading;
     } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
       const typed = AuthError.is(error)
         ? error
-        : fileError(`Cannot read ${file} (${variable}): ${describeFsError(error)}.`, file, error);
-      return { status: 'error', origin: fileOrigin, error: typed };
+        : unreadable(
+            fsErrors.get(code) ??
+              (typeof code === 'string' ? code : ((error as Error | null)?.name ?? 'unknown error')),
+            error,
+          );
+      return { status: 'error', origin, error: typed };
     }
   };
   return {
@@ -92,23 +94,4 @@ export function fromSecretFiles(
       return { fields: out, expiresAt: options.ttlMs === undefined ? undefined : Date.now() + options.ttlMs };
     },
   };
-}
-
-function fileError(message: string, path: string, cause?: unknown): AuthError {
-  return new AuthError('source_unreadable', message, { cause, details: { path } });
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    default:
-      return typeof code === 'string' ? code : ((error as { name?: string } | null)?.name ?? 'unknown error');
-  }
 }

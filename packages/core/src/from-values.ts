@@ -1,6 +1,10 @@
+import type { AuthError } from './auth-error.ts';
 import type { CredentialSource, FieldReading, SourceReading } from './credential-source.ts';
-import type { CredentialField } from './validate-credential-value.ts';
-import { validateCredentialValue } from './validate-credential-value.ts';
+import {
+  type CredentialField,
+  credentialFields,
+  validateCredentialValue,
+} from './validate-credential-value.ts';
 
 /** Explicit values. `null` means "unset, and look no further"; `undefined` means "not given here". */
 export interface CredentialValues {
@@ -10,8 +14,6 @@ export interface CredentialValues {
   baseURL?: string | null | undefined;
 }
 
-const allFields: readonly CredentialField[] = ['apiKey', 'organization', 'project', 'baseURL'];
-
 /**
  * A source of explicit values, usually the options a program passes. Values are trimmed; empty means unset.
  *
@@ -20,15 +22,18 @@ const allFields: readonly CredentialField[] = ['apiKey', 'organization', 'projec
  */
 export function fromValues(values: CredentialValues, name = 'options'): CredentialSource {
   const fields: Partial<Record<CredentialField, FieldReading>> = {};
-  for (const field of allFields) {
+  for (const field of credentialFields) {
     const value = values[field];
     const origin = `${name}.${field}`;
-    if (value === undefined) fields[field] = { status: 'absent', origin, detail: 'not given' };
-    else if (value === null) fields[field] = { status: 'stop', origin };
-    else fields[field] = readingOf(field, value, origin);
+    fields[field] =
+      value === undefined
+        ? { status: 'absent', origin, detail: 'not given' }
+        : value === null
+          ? { status: 'stop', origin }
+          : readingOf(field, value, origin);
   }
   const reading: SourceReading = { fields };
-  return { name, fields: allFields, read: () => reading };
+  return { name, fields: credentialFields, read: () => reading };
 }
 
 /** Trims a raw value and turns it into a reading: empty means absent, and non-strings are errors. */
@@ -37,7 +42,7 @@ export function readingOf(field: CredentialField, raw: unknown, origin: string):
     try {
       validateCredentialValue(field, raw, origin);
     } catch (error) {
-      return { status: 'error', origin, error: error as never };
+      return { status: 'error', origin, error: error as AuthError };
     }
   }
   const value = (raw as string).trim();

@@ -21,9 +21,7 @@ export function redactHeaders(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const entries =
-    typeof (headers as Headers).entries === 'function' || Symbol.iterator in (headers as object)
-      ? (headers as Iterable<[string, string]>)
-      : Object.entries(headers);
+    Symbol.iterator in headers ? (headers as Iterable<[string, string]>) : Object.entries(headers);
   for (const [name, value] of entries) {
     const lower = name.toLowerCase();
     out[lower] = secretHeaders.has(lower) ? '***' : redactSecrets(String(value));

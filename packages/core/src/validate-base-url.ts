@@ -8,35 +8,31 @@ export const defaultBaseURL = 'https://api.openai.com/v1';
  * gateways); no user info, query or fragment. Returns it without a trailing slash.
  */
 export function validateBaseURL(value: string, origin = 'baseURL'): string {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(value);
-  } catch {
-    throw invalid(`The base URL from ${origin} is not an absolute URL.`, origin);
+  } catch {}
+  const problem = url ? describeProblem(url, value) : 'is not an absolute URL';
+  if (!url || problem) {
+    throw new AuthError('invalid_base_url', `The base URL from ${origin} ${problem}.`, {
+      details: { origin },
+    });
   }
-  const shown = `${url.protocol}//${url.host}${url.pathname}`;
-  if (url.username !== '' || url.password !== '') {
-    throw invalid(
-      `The base URL from ${origin} (${shown}) holds a user name or password; credentials go in headers.`,
-      origin,
-    );
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+/** What makes `url` unsafe to send credentials to, and what to do; shows no user info, query or fragment. */
+function describeProblem(url: URL, value: string): string | undefined {
+  const { protocol } = url;
+  if (protocol !== 'https:' && protocol !== 'http:') return `uses ${protocol}; use https`;
+  const shown = `(${protocol}//${url.host}${url.pathname})`;
+  if (url.username || url.password) return `${shown} holds a user name or password: remove them`;
+  if (url.search || url.hash || /[?#]/.test(value))
+    return `${shown} has a query or fragment; give the API root only`;
+  if (protocol === 'http:' && !isLoopback(url.hostname)) {
+    return `${shown} is http to a non-loopback host: use https`;
   }
-  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
-    throw invalid(
-      `The base URL from ${origin} (${shown}) has a query or fragment; give the API root only.`,
-      origin,
-    );
-  }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw invalid(
-      `The base URL from ${origin} (${shown}) is plain http to a non-loopback host; use https (http is allowed for 127.0.0.1, ::1 and localhost only).`,
-      origin,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw invalid(`The base URL from ${origin} uses ${url.protocol}; use https.`, origin);
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return undefined;
 }
 
 /** Loopback hosts: 127.0.0.0/8, ::1 and localhost. */
@@ -49,8 +45,4 @@ export function isLoopback(hostname: string): boolean {
     host === '::1' ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
   );
-}
-
-function invalid(message: string, origin: string): AuthError {
-  return new AuthError('invalid_base_url', message, { details: { origin } });
 }
