@@ -2,10 +2,12 @@
 // `pnpm bench`: runs every benchmark on this machine, prints a markdown table and writes it to results/.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchColdStart } from './bench-cold-start.mjs';
 import { benchCore } from './bench-core.mjs';
 
 const target = 1_000_000;
 const rows = await benchCore();
+const coldStart = benchColdStart();
 const lines = [
   `# Benchmarks`,
   '',
@@ -19,6 +21,14 @@ const lines = [
     (row, index) =>
       `| ${row.name} | ${row.opsPerSecond.toLocaleString('en-US')} | ${index < 2 ? `≥ ${target.toLocaleString('en-US')} ${row.opsPerSecond >= target ? '(met)' : '(NOT met)'}` : ''} |`,
   ),
+  '',
+  '## Cold start (fresh process, median)',
+  '',
+  '| what | import → ready (in process) | whole process (wall) |',
+  '|---|---:|---:|',
+  ...coldStart.map((row) => `| ${row.name} | ${row.insideMs.toFixed(1)} ms | ${row.wallMs.toFixed(1)} ms |`),
+  '',
+  `Cold start: ${coldStart[0]?.runs} fresh processes per row, run alternately.`,
   '',
 ];
 const table = lines.join('\n');

@@ -372,3 +372,17 @@ describe('createAuthFetch', () => {
     assertNoLeak({ logs: lines }, [first, second]);
   });
 });
+
+describe('createAuthFetch: requests that never carry credentials', () => {
+  it('does not resolve credentials for another origin (fixed baseURL) or a data: URL', async () => {
+    const api = await upstream();
+    const other = await upstream();
+    const load = vi.fn(async () => fakeKey('project'));
+    const resolver = createResolver({ sources: [fromProvider(load)] });
+    const authFetch = createAuthFetch({ resolver, baseURL: api.url });
+    await (await authFetch(`${other.url}/models`)).text();
+    expect(await (await authFetch('data:,hello')).text()).toBe('hello');
+    expect(load).not.toHaveBeenCalled();
+    expect(other.requests[0]!.headers.authorization).toBeUndefined();
+  });
+});

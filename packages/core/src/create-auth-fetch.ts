@@ -72,11 +72,23 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       ? (message, details) => console.debug(`[openai-auth] ${message}`, details)
       : debug || undefined;
 
+  const fixedOrigin = fixedBase === undefined ? undefined : new URL(fixedBase).origin;
   return async function authFetch(input, init = {}) {
-    const credentials = await resolver.resolve();
-    const base = fixedBase ?? credentials.baseURL;
     const request = typeof Request !== 'undefined' && input instanceof Request ? input : undefined;
     const rawURL = request ? request.url : String(input);
+    // Requests that can never carry credentials (another origin, `data:` probes) must not wait for, or fail
+    // on, credential resolution.
+    if (!rawURL.startsWith('/')) {
+      const target = new URL(rawURL);
+      if (
+        !target.protocol.startsWith('http') ||
+        (fixedOrigin !== undefined && target.origin !== fixedOrigin)
+      ) {
+        return send(input, init);
+      }
+    }
+    const credentials = await resolver.resolve();
+    const base = fixedBase ?? credentials.baseURL;
     const url = new URL(rawURL.startsWith('/') ? base + rawURL : rawURL);
     if (url.origin !== new URL(base).origin) return send(input, init);
 
