@@ -1,10 +1,13 @@
-import {
-  Agent,
-  type Dispatcher,
-  EnvHttpProxyAgent,
-  FormData as UndiciFormData,
-  fetch as undiciFetch,
-} from 'undici';
+import type { Dispatcher } from 'undici';
+
+type Undici = typeof import('undici');
+// undici takes about 200 ms to import: load it with the first request, not with `import '@auth/node'`, so a
+// program that only resolves credentials (or the doctor) starts fast.
+let undici: Promise<Undici> | undefined;
+const loadUndici = (): Promise<Undici> => {
+  undici ??= import('undici');
+  return undici;
+};
 
 const proxyVariables = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
 
@@ -18,20 +21,21 @@ const dispatchers = new Map<string, Dispatcher>();
  * on every request; loopback is proxied unless `NO_PROXY` names it (undici has no implicit exception).
  */
 export function createNodeFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
-  const dispatcher = dispatcherFor(env);
-  return (input, init) => {
+  // The proxy choice is fixed when the fetch is created, as documented; the agent itself comes with undici.
+  const proxies = proxyVariables.map((name) => env[name]?.trim() ?? '');
+  const key = proxies.some(Boolean) ? proxies.join('\n') : '';
+  return async (input, init) => {
+    const lib = await loadUndici();
     // A dispatcher the caller chose (the SDK's `fetchOptions.dispatcher`) wins over the shared one.
-    const chosen = (init as { dispatcher?: Dispatcher } | undefined)?.dispatcher ?? dispatcher;
-    return undiciFetch(input as never, { ...adaptInit(init), dispatcher: chosen } as never) as never;
+    const chosen = (init as { dispatcher?: Dispatcher } | undefined)?.dispatcher ?? dispatcherFor(lib, key);
+    return lib.fetch(input as never, { ...adaptInit(lib, init), dispatcher: chosen } as never) as never;
   };
 }
 
-function dispatcherFor(env: NodeJS.ProcessEnv): Dispatcher {
-  const proxies = proxyVariables.map((name) => env[name]?.trim() ?? '');
-  const key = proxies.some(Boolean) ? proxies.join('\n') : '';
+function dispatcherFor(lib: Undici, key: string): Dispatcher {
   let dispatcher = dispatchers.get(key);
   if (dispatcher === undefined) {
-    dispatcher = key === '' ? new Agent() : new EnvHttpProxyAgent();
+    dispatcher = key === '' ? new lib.Agent() : new lib.EnvHttpProxyAgent();
     dispatchers.set(key, dispatcher);
   }
   return dispatcher;
@@ -42,9 +46,9 @@ function dispatcherFor(env: NodeJS.ProcessEnv): Dispatcher {
  * it as the text "[object FormData]": the official SDK's file uploads pass exactly that. Encode it with the
  * built-in `Response`, which knows it, and stream the multipart body.
  */
-function adaptInit(init: RequestInit | undefined): RequestInit | undefined {
+function adaptInit(lib: Undici, init: RequestInit | undefined): RequestInit | undefined {
   const body = init?.body;
-  if (!(body instanceof FormData) || (body as unknown) instanceof UndiciFormData) return init;
+  if (!(body instanceof FormData) || (body as unknown) instanceof lib.FormData) return init;
   const encoded = new Response(body);
   const headers = new Headers(init?.headers);
   headers.set('content-type', encoded.headers.get('content-type') ?? 'multipart/form-data');
