@@ -43,3 +43,13 @@ describe('Credentials', () => {
     expect(credentials.headers().Authorization).toBe(`Bearer ${credentials.apiKey}`);
   });
 });
+
+describe('Credentials under inspectors that call getters', () => {
+  it('A10: util.inspect with getters: true and showHidden shows the mask, not the key', () => {
+    const apiKey = fakeKey('project');
+    const credentials = new Credentials({ apiKey, baseURL: 'https://api.openai.com/v1' });
+    const shown = inspect(credentials, { getters: true, showHidden: true, depth: 5 });
+    expect(shown).toContain(`…${apiKey.slice(-4)}`);
+    assertNoLeak({ logs: [shown, inspect({ wrapped: [credentials] }, { getters: true, showHidden: true, depth: 5 })] }, [apiKey]);
+  });
+});

