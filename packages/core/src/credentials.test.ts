@@ -50,6 +50,9 @@ describe('Credentials under inspectors that call getters', () => {
     const credentials = new Credentials({ apiKey, baseURL: 'https://api.openai.com/v1' });
     const shown = inspect(credentials, { getters: true, showHidden: true, depth: 5 });
     expect(shown).toContain(`…${apiKey.slice(-4)}`);
-    assertNoLeak({ logs: [shown, inspect({ wrapped: [credentials] }, { getters: true, showHidden: true, depth: 5 })] }, [apiKey]);
+    assertNoLeak(
+      { logs: [shown, inspect({ wrapped: [credentials] }, { getters: true, showHidden: true, depth: 5 })] },
+      [apiKey],
+    );
   });
 });

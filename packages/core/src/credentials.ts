@@ -62,7 +62,9 @@ export class Credentials {
     // every inspector show the masked view. Own, non-enumerable properties rather than class members: a
     // module-level install would be a side effect that keeps this class in bundles that never use it.
     for (const hook of inspectHooks) {
-      Object.defineProperty(this, hook, { value: () => (hook === denoInspect ? JSON.stringify(this) : this.toJSON()) });
+      Object.defineProperty(this, hook, {
+        value: () => (hook === denoInspect ? JSON.stringify(this) : this.toJSON()),
+      });
     }
     Object.freeze(this);
   }
