@@ -1,10 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `@auth/core/adapter` is its own entry so that apps importing `@auth/core` do not pay for it.
+  entry: { index: 'src/index.ts', 'adapter/index': 'src/adapter/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
+  // Shared code (AuthError, the resolver) goes to chunks both entries load: one class, one copy, in CJS too.
+  splitting: true,
   sourcemap: false,
   target: 'es2022',
   treeshake: true,

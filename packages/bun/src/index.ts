@@ -19,6 +19,23 @@
  * @module
  */
 
+import { createCommandRunner, createRuntimeAdapter, type RuntimeAdapter } from '@auth/core/adapter';
+import { readEnv } from './read-env.ts';
+import { readTextFile } from './read-text-file.ts';
+import { spawnCommand } from './spawn-command.ts';
+
+// Bun's ports; everything else of the adapter contract is core's.
+const adapter = createRuntimeAdapter({
+  runtime: 'bun',
+  readEnv,
+  readTextFile,
+  // Bun's own client, looked up per call so a fetch replaced after start-up is the one used. It keeps
+  // connections alive and honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY by itself
+  // (https://bun.com/docs/guides/http/proxy), so there is no agent to set up.
+  createFetch: () => (input, init) => fetch(input, init),
+  runCommand: createCommandRunner(spawnCommand),
+});
+
 /**
  * Core's types of the auth `fetch` (core's own `createAuthFetch` is replaced by the option-based one).
  *
@@ -225,7 +242,8 @@ export {
   validateBaseURL,
 } from '@auth/core';
 /**
- * Where credentials come from: explicit values, then `OPENAI_*`, then `OPENAI_*_FILE`, then a provider.
+ * Where credentials come from: explicit values, then `OPENAI_*`, then `OPENAI_*_FILE`, then a provider. The
+ * auth fetch's and the SDK helper's options add to it.
  *
  * @example
  * ```ts
@@ -233,9 +251,21 @@ export {
  * const options: AuthOptions = { organization: null, provider };
  * ```
  */
-export type { AuthOptions } from './auth-options.ts';
+export type {
+  AuthOptions,
+  CreateAuthFetchOptions,
+  FromCommandOptions,
+  OpenAIClientOptions,
+  OpenAIClientOptionsInput,
+  ReadTextFileOptions,
+} from '@auth/core/adapter';
 /**
- * An auth `fetch` on Bun's `fetch` (which honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` by itself).
+ * A `fetch` that adds `Authorization`, `OpenAI-Organization` and `OpenAI-Project` to requests for the API
+ * origin only, resolves credentials per request (so rotation just works), never follows a redirect with
+ * them, and sends with Bun's `fetch`. Bun's client keeps connections alive and honours `HTTPS_PROXY`,
+ * `HTTP_PROXY` and `NO_PROXY` by itself, so there is no agent to set up. Paths starting with `/` are
+ * relative to the base URL. A `baseURL` that is not https (or http on loopback) throws `invalid_base_url`
+ * here.
  *
  * @example
  * ```ts
@@ -243,40 +273,65 @@ export type { AuthOptions } from './auth-options.ts';
  * const models = await (await authFetch('/models')).json();
  * ```
  */
-export { type CreateAuthFetchOptions, createAuthFetch } from './create-auth-fetch.ts';
+export const createAuthFetch: RuntimeAdapter['createAuthFetch'] = adapter.createAuthFetch;
 /**
- * The resolver with Bun's default chain: options → `Bun.env` → secret files → provider.
+ * A credential resolver for Bun. Per field (`apiKey`, `organization`, `project`, `baseURL`): explicit option
+ * → `OPENAI_*` variable of `Bun.env` (which includes what Bun loaded from `.env` files) → secret file named
+ * by `OPENAI_*_FILE` → `provider`. With `sources`, that list replaces the whole chain and goes to core's
+ * resolver as is.
  *
  * @example
  * ```ts
- * const resolver = createResolver({ project: 'proj_abc123' });
+ * const resolver = createResolver({ organization: null });
+ * const credentials = await resolver.resolve();
  * console.log(formatReport(await resolver.report()));
  * ```
  */
-export { createResolver } from './create-resolver.ts';
+export const createResolver: RuntimeAdapter['createResolver'] = adapter.createResolver;
 /**
- * A credential process as a source, run with `Bun.spawn` (no shell, bounded time and output).
+ * A credential process as a source, run with `Bun.spawn`: `pass`, `op read`, `vault kv get -field=…`,
+ * `aws secretsmanager get-secret-value --query SecretString --output text`… No shell (arguments are passed
+ * as they are: nothing is expanded or injected), stdin closed, at most `timeoutMs` (then SIGTERM, and SIGKILL
+ * 2 s later), at most `maxBytes` read. The output, trimmed, is the key; or a JSON object
+ * `{ "apiKey", "organization"?, "project"?, "expiresAt"? (epoch ms or ISO date), "ttlMs"? }`. A non-zero exit
+ * is a `provider_failed` error naming the command and its exit code, with a redacted, truncated excerpt of
+ * stderr; stdout is never shown. Built on `fromProvider`: cached, single-flight, brief back-off on failure.
+ *
+ * Arguments are visible to every user of the machine (`ps`): never put a secret in them.
  *
  * @example
  * ```ts
- * const resolver = createResolver({ provider: fromCommand('op', ['read', 'op://dev/openai/credential']) });
+ * const provider = fromCommand('op', ['read', 'op://Private/OpenAI/credential']);
+ * const resolver = createResolver({ provider });
  * ```
  */
-export { type FromCommandOptions, fromCommand } from './from-command.ts';
+export const fromCommand: RuntimeAdapter['fromCommand'] = adapter.fromCommand;
 /**
- * Options for `new OpenAI(...)` of the official SDK, with credentials resolved per request.
+ * Options for the official `openai` SDK (tested with 7.59 and 6.49 on Bun), synchronously: the key is
+ * resolved per request by an auth fetch that replaces whatever `Authorization` the SDK set, so rotation,
+ * providers, secret files and 401 refreshes work, and the key never sits in the client object. `baseURL`
+ * comes from the option, else `OPENAI_BASE_URL`, else the default, validated now.
  *
  * @example
  * ```ts
  * import OpenAI from 'openai';
- * const client = new OpenAI(openaiClientOptions({ project: 'proj_abc123' }));
+ *
+ * const client = new OpenAI(openaiClientOptions());
+ * const models = await client.models.list();
  * ```
  */
-export {
-  type OpenAIClientOptions,
-  type OpenAIClientOptionsInput,
-  openaiClientOptions,
-} from './openai-client-options.ts';
+export const openaiClientOptions: RuntimeAdapter['openaiClientOptions'] = adapter.openaiClientOptions;
+/**
+ * Resolves credentials once, with the same chain as {@link createResolver}. For repeated use keep a resolver:
+ * it caches, and refreshes providers ahead of expiry.
+ *
+ * @example
+ * ```ts
+ * const credentials = await resolveCredentials();
+ * const response = await fetch(`${credentials.baseURL}/models`, { headers: { ...credentials.headers() } });
+ * ```
+ */
+export const resolveCredentials: RuntimeAdapter['resolveCredentials'] = adapter.resolveCredentials;
 /**
  * Bun's environment reader (`Bun.env`), as core's `EnvReader` port.
  *
@@ -295,14 +350,4 @@ export { readEnv } from './read-env.ts';
  * const source = fromSecretFiles(readEnv, readTextFile, { ttlMs: 60_000 });
  * ```
  */
-export { type ReadTextFileOptions, readTextFile } from './read-text-file.ts';
-/**
- * Resolves credentials once.
- *
- * @example
- * ```ts
- * const credentials = await resolveCredentials();
- * console.log(String(credentials)); // Credentials(sk-proj-…Ab12, project)
- * ```
- */
-export { resolveCredentials } from './resolve-credentials.ts';
+export { readTextFile } from './read-text-file.ts';

@@ -29,12 +29,20 @@ for (const { name, root } of packages) {
       assert.match(target, /^(jsr|npm):/, `imports["${bare}"] must name a registry package, not a path`);
     }
 
-    const run = await runDeno(['info', '--json', new URL(config.exports, root).pathname]);
-    assert.equal(run.code, 0, run.stderr);
-    const graph: { modules: GraphModule[] } = JSON.parse(run.stdout);
-    const own = graph.modules.filter((module) => module.specifier.startsWith(root.href));
-    assert.ok(own.length > 3, 'the graph holds the package files');
-    for (const module of own) {
+    // `exports` is one path or a map of entries (`@auth/core` and `@auth/core/adapter`): walk every entry.
+    const entries: string[] =
+      typeof config.exports === 'string' ? [config.exports] : Object.values(config.exports);
+    const own = new Map<string, GraphModule>();
+    for (const entry of entries) {
+      const run = await runDeno(['info', '--json', new URL(entry, root).pathname]);
+      assert.equal(run.code, 0, run.stderr);
+      const graph: { modules: GraphModule[] } = JSON.parse(run.stdout);
+      for (const module of graph.modules) {
+        if (module.specifier.startsWith(root.href)) own.set(module.specifier, module);
+      }
+    }
+    assert.ok(own.size > 3, 'the graph holds the package files');
+    for (const module of own.values()) {
       assert.doesNotMatch(module.specifier, /\.test\.ts$/, 'no test file in the published graph');
       for (const dependency of module.dependencies ?? []) {
         const where = `${module.specifier.slice(root.href.length)} imports "${dependency.specifier}"`;

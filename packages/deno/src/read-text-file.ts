@@ -1,14 +1,11 @@
 import { AuthError } from '@auth/core';
-
-/** Options of {@link readTextFile}. */
-export interface ReadTextFileOptions {
-  /** Larger files are refused without being read. Default 64 KiB. */
-  maxBytes?: number | undefined;
-  /** Aborts the read; the promise rejects with the signal's reason. */
-  signal?: AbortSignal | undefined;
-}
-
-const defaultMaxBytes = 64 * 1024;
+import {
+  checkTextFile,
+  decodeTextFile,
+  defaultTextFileMaxBytes,
+  type ReadTextFileOptions,
+  type TextFileInfo,
+} from '@auth/core/adapter';
 
 /**
  * Reads a small UTF-8 text file (a secret file) safely with `Deno.stat` and `Deno.open`. It refuses anything
@@ -23,14 +20,14 @@ const defaultMaxBytes = 64 * 1024;
  * ```
  */
 export async function readTextFile(path: string, options: ReadTextFileOptions = {}): Promise<string> {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  const maxBytes = options.maxBytes ?? defaultTextFileMaxBytes;
   const signal = options.signal;
   signal?.throwIfAborted();
-  checkKind(await permitted(() => Deno.stat(path), path), path, maxBytes);
+  checkTextFile(infoOf(await permitted(() => Deno.stat(path), path)), path, maxBytes);
   signal?.throwIfAborted();
   const file = await permitted(() => Deno.open(path, { read: true }), path);
   try {
-    checkKind(await file.stat(), path, maxBytes);
+    checkTextFile(infoOf(await file.stat()), path, maxBytes);
     const buffer = new Uint8Array(maxBytes + 1);
     let length = 0;
     while (length < buffer.length) {
@@ -40,19 +37,7 @@ export async function readTextFile(path: string, options: ReadTextFileOptions = 
       length += read;
     }
     signal?.throwIfAborted();
-    // The file grew after the size check: still never more than maxBytes in memory as text.
-    if (length > maxBytes) throw tooLarge(path, maxBytes);
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
-    } catch {
-      throw new AuthError(
-        'source_unreadable',
-        `${path} is not UTF-8 text; a secret file holds the value as text.`,
-        {
-          details: { path },
-        },
-      );
-    }
+    return decodeTextFile(buffer.subarray(0, length), path, maxBytes);
   } finally {
     file.close();
   }
@@ -73,31 +58,17 @@ async function permitted<T>(operation: () => Promise<T>, path: string): Promise<
   }
 }
 
-function checkKind(info: Deno.FileInfo, path: string, maxBytes: number): void {
-  if (info.isFile) {
-    if (info.size > maxBytes) throw tooLarge(path, maxBytes);
-    return;
-  }
-  const kind = info.isDirectory
-    ? 'a directory'
-    : info.isFifo
-      ? 'a named pipe (FIFO)'
-      : info.isSocket
-        ? 'a socket'
-        : info.isCharDevice || info.isBlockDevice
-          ? 'a device'
-          : 'a special file';
-  throw new AuthError(
-    'source_unreadable',
-    `${path} is ${kind}, not a regular file: point the variable at a file that holds only the value.`,
-    { details: { path } },
-  );
-}
-
-function tooLarge(path: string, maxBytes: number): AuthError {
-  return new AuthError(
-    'source_unreadable',
-    `${path} is larger than ${maxBytes} bytes; a secret file holds only the value (a key is under 300 bytes).`,
-    { details: { path } },
-  );
+function infoOf(info: Deno.FileInfo): TextFileInfo {
+  const kind = info.isFile
+    ? 'file'
+    : info.isDirectory
+      ? 'directory'
+      : info.isFifo
+        ? 'fifo'
+        : info.isSocket
+          ? 'socket'
+          : info.isCharDevice || info.isBlockDevice
+            ? 'device'
+            : 'other';
+  return { kind, size: info.size };
 }

@@ -2,9 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertNoLeak, fakeKey, fakeOrgId, fakeProjectId, startUpstream, type Upstream } from '@auth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuthFetch } from './create-auth-fetch.ts';
-import { createResolver } from './create-resolver.ts';
-import { AuthError } from './index.ts';
+import { AuthError, createAuthFetch, createResolver } from './index.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
 import { startProxy, type TestProxy } from './testing/start-proxy.ts';
 

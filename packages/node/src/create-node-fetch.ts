@@ -20,16 +20,22 @@ const dispatchers = new Map<string, Dispatcher>();
  * `HTTP_PROXY` (either case) are set at creation time. The proxy agent honours `NO_PROXY`, which it re-reads
  * on every request; loopback is proxied unless `NO_PROXY` names it (undici has no implicit exception).
  */
-export function createNodeFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
+export function createNodeFetch(
+  env: NodeJS.ProcessEnv = process.env,
+): typeof fetch & { Response: typeof Response } {
   // The proxy choice is fixed when the fetch is created, as documented; the agent itself comes with undici.
   const proxies = proxyVariables.map((name) => env[name]?.trim() ?? '');
   const key = proxies.some(Boolean) ? proxies.join('\n') : '';
-  return async (input, init) => {
+  const send: typeof fetch = async (input, init) => {
     const lib = await loadUndici();
     // A dispatcher the caller chose (the SDK's `fetchOptions.dispatcher`) wins over the shared one.
     const chosen = (init as { dispatcher?: Dispatcher } | undefined)?.dispatcher ?? dispatcherFor(lib, key);
     return lib.fetch(input as never, { ...adaptInit(lib, init), dispatcher: chosen } as never) as never;
   };
+  // The official SDK probes file-upload support through `fetch.Response` (else by fetching `data:,` and
+  // encoding Node's FormData with the Response class it got back). Node's own Response is the right answer:
+  // this fetch re-encodes Node's FormData (below). The auth fetch passes the property on.
+  return Object.assign(send, { Response });
 }
 
 function dispatcherFor(lib: Undici, key: string): Dispatcher {

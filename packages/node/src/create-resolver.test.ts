@@ -1,9 +1,14 @@
 import { inspect } from 'node:util';
 import { assertNoLeak, fakeKey, fakeOrgId, fakeProjectId } from '@auth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createResolver } from './create-resolver.ts';
-import { AuthError, type CredentialSource, formatReport, fromValues } from './index.ts';
-import { resolveCredentials } from './resolve-credentials.ts';
+import {
+  AuthError,
+  type CredentialSource,
+  createResolver,
+  formatReport,
+  fromValues,
+  resolveCredentials,
+} from './index.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
 import { withSecretFile } from './testing/with-secret-file.ts';
 

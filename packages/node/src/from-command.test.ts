@@ -2,9 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertNoLeak, fakeKey, fakeOrgId, fakeProjectId } from '@auth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createResolver } from './create-resolver.ts';
-import { fromCommand } from './from-command.ts';
-import { AuthError, formatReport } from './index.ts';
+import { AuthError, createResolver, formatReport, fromCommand } from './index.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
 import { withSecretFile } from './testing/with-secret-file.ts';
 

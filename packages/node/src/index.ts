@@ -18,42 +18,86 @@
  * @module
  */
 
+import { createCommandRunner, createRuntimeAdapter, type RuntimeAdapter } from '@auth/core/adapter';
+import { createNodeFetch } from './create-node-fetch.ts';
+import { readEnv } from './read-env.ts';
+import { readTextFile } from './read-text-file.ts';
+import { spawnCommand } from './spawn-command.ts';
+
 // ---- Node bindings -------------------------------------------------------------------------------------
 
+// Node's ports; everything else of the adapter contract is core's.
+const adapter = createRuntimeAdapter({
+  runtime: 'node',
+  readEnv,
+  readTextFile,
+  // One per auth fetch, so the proxy variables are read when it is created; undici loads with the first request.
+  createFetch: () => createNodeFetch(),
+  runCommand: createCommandRunner(spawnCommand),
+});
+
 /**
- * Where credentials come from: explicit values, then `OPENAI_*`, then `OPENAI_*_FILE`, then a provider.
+ * Where credentials come from: explicit values, then `OPENAI_*`, then `OPENAI_*_FILE`, then a provider. The
+ * auth fetch's and the SDK helper's options add to it.
  *
  * @example
  * const options: AuthOptions = { organization: null, provider: fromCommand('pass', ['show', 'openai/api-key']) };
  */
-export type { AuthOptions } from './auth-options.ts';
+export type {
+  AuthOptions,
+  CreateAuthFetchOptions,
+  FromCommandOptions,
+  OpenAIClientOptions,
+  OpenAIClientOptionsInput,
+  ReadTextFileOptions,
+} from '@auth/core/adapter';
 /**
- * An auth `fetch` on undici's keep-alive pool, proxy-aware (`HTTPS_PROXY`/`HTTP_PROXY`, `NO_PROXY`).
+ * A `fetch` that adds `Authorization`, `OpenAI-Organization` and `OpenAI-Project` to requests for the API
+ * origin only, resolves credentials per request (so rotation just works), never follows a redirect with
+ * them, and sends with undici on a keep-alive pool. With `HTTPS_PROXY`/`HTTP_PROXY` set (either case) it goes
+ * through undici's `EnvHttpProxyAgent`, which honours `NO_PROXY`. Paths starting with `/` are relative to
+ * the base URL. A `baseURL` that is not https (or http on loopback) throws `invalid_base_url` here.
  *
  * @example
  * const authFetch = createAuthFetch({ project: 'proj_abc' });
  * const response = await authFetch('/models');
+ * console.log((await response.json()).data.length);
  */
-export { type CreateAuthFetchOptions, createAuthFetch } from './create-auth-fetch.ts';
+export const createAuthFetch: RuntimeAdapter['createAuthFetch'] = adapter.createAuthFetch;
 /**
- * The resolver with Node's default chain: options → `process.env` → secret files → provider.
+ * A credential resolver for Node. Per field (`apiKey`, `organization`, `project`, `baseURL`): explicit option →
+ * `OPENAI_*` variable of `process.env` → secret file named by `OPENAI_*_FILE` → `provider`. With `sources`, that
+ * list replaces the whole chain and goes to core's resolver as is. Resolution happens on `resolve()`, cached.
  *
  * @example
- * const resolver = createResolver();
+ * const resolver = createResolver({ organization: null });
+ * const credentials = await resolver.resolve();
  * console.log(formatReport(await resolver.report()));
  */
-export { createResolver } from './create-resolver.ts';
+export const createResolver: RuntimeAdapter['createResolver'] = adapter.createResolver;
 /**
- * A credential process (`pass`, `op`, `vault`, `aws`…) as a source: no shell, bounded time and output.
+ * A credential process as a source: `pass`, `op read`, `vault kv get -field=…`, `aws secretsmanager
+ * get-secret-value --query SecretString --output text`, `gcloud secrets versions access latest`… It runs
+ * without a shell (arguments are passed as they are: nothing is expanded or injected), with stdin closed, for
+ * at most `timeoutMs` (then it is killed), reading at most `maxBytes`. The output, trimmed, is the key; or a
+ * JSON object `{ "apiKey", "organization"?, "project"?, "expiresAt"? (epoch ms or ISO date), "ttlMs"? }`.
+ * A non-zero exit is a `provider_failed` error naming the command and its exit code (`details.exitCode`),
+ * with a redacted, truncated excerpt of stderr; stdout is never shown. Built on `fromProvider`, so results are
+ * cached, concurrent callers share one run, and a failure backs off briefly.
+ *
+ * Arguments are visible to every user of the machine (`ps`): never put a secret in them.
  *
  * @example
  * const authFetch = createAuthFetch({
  *   provider: fromCommand('vault', ['kv', 'get', '-field=api_key', 'secret/openai'], { ttlMs: 600_000 }),
  * });
  */
-export { type FromCommandOptions, fromCommand } from './from-command.ts';
+export const fromCommand: RuntimeAdapter['fromCommand'] = adapter.fromCommand;
 /**
- * Options for `new OpenAI(...)` of the official SDK: the key is resolved per request.
+ * Options for the official `openai` SDK (tested with 7.59 and 6.49), synchronously: the key is resolved per
+ * request by an auth fetch that replaces whatever `Authorization` the SDK set, so rotation, providers, secret
+ * files and 401 refreshes work, and the key never sits in the client object. `baseURL` comes from the option,
+ * else `OPENAI_BASE_URL`, else the default, validated now.
  *
  * @example
  * const client = new OpenAI(openaiClientOptions({ organization: null }));
@@ -61,11 +105,16 @@ export { type FromCommandOptions, fromCommand } from './from-command.ts';
  *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
  * }
  */
-export {
-  type OpenAIClientOptions,
-  type OpenAIClientOptionsInput,
-  openaiClientOptions,
-} from './openai-client-options.ts';
+export const openaiClientOptions: RuntimeAdapter['openaiClientOptions'] = adapter.openaiClientOptions;
+/**
+ * Resolves credentials once, with the same chain as {@link createResolver}. For repeated use keep a resolver:
+ * it caches, and refreshes providers ahead of expiry.
+ *
+ * @example
+ * const credentials = await resolveCredentials({ project: null });
+ * console.log(String(credentials)); // Credentials(sk-proj-…Ab12, project)
+ */
+export const resolveCredentials: RuntimeAdapter['resolveCredentials'] = adapter.resolveCredentials;
 /**
  * Node's environment reader (`process.env`), as core's `EnvReader` port.
  *
@@ -79,15 +128,7 @@ export { readEnv } from './read-env.ts';
  * @example
  * const source = fromSecretFiles(readEnv, readTextFile, { ttlMs: 60_000 });
  */
-export { type ReadTextFileOptions, readTextFile } from './read-text-file.ts';
-/**
- * Resolves credentials once with the default chain.
- *
- * @example
- * const credentials = await resolveCredentials({ project: null });
- * console.log(String(credentials)); // Credentials(sk-proj-…Ab12, project)
- */
-export { resolveCredentials } from './resolve-credentials.ts';
+export { readTextFile } from './read-text-file.ts';
 
 // ---- Re-exported from @auth/core ----------------------------------------------------------------------
 

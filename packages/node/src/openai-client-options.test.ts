@@ -2,9 +2,7 @@ import { assertNoLeak, fakeKey, fakeOrgId, fakeProjectId, startUpstream, type Up
 import OpenAI7 from 'openai';
 import OpenAI6 from 'openai-v6';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createResolver } from './create-resolver.ts';
-import { AuthError } from './index.ts';
-import { openaiClientOptions } from './openai-client-options.ts';
+import { AuthError, createResolver, openaiClientOptions } from './index.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
 
 const env = scopedEnv();

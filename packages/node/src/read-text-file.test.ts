@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { assertNoLeak, fakeKey } from '@auth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError } from './index.ts';
+import { AuthError, resolveCredentials } from './index.ts';
 import { readTextFile } from './read-text-file.ts';
-import { resolveCredentials } from './resolve-credentials.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
 import { withSecretFile } from './testing/with-secret-file.ts';
 

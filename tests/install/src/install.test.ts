@@ -35,10 +35,11 @@ const publishable = readdirSync(join(workspace, 'packages'))
     manifest: JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')),
   }))
   .filter(({ manifest }) => manifest.private !== true);
-// The packages a Node user installs by name; @auth/bun is installed too (it must at least import under Node).
+// The server packages a user installs by name (@auth/bun must at least import under Node); @auth/deno goes to
+// JSR; @auth/browser has its own case below (no @auth/core inside, a browser API).
 const installable = publishable
   .map(({ manifest }) => manifest.name as string)
-  .filter((name) => name !== '@auth/deno');
+  .filter((name) => name !== '@auth/deno' && name !== '@auth/browser');
 
 let root: string;
 let registry: LocalRegistry;
@@ -180,4 +181,64 @@ export { kind, headers, code, wrong };
       assertNoLeak({ logs: [esm.stdout, esm.stderr, cjs.stdout, cjs.stderr] }, [key]);
     });
   }
+
+  it('npm install @auth/browser brings no server code and no @auth/core; ESM, CJS and strict TypeScript consumers work', async () => {
+    const directory = consumer('auth-browser');
+    await npmInstall(directory, '@auth/browser');
+    expect(existsSync(join(directory, 'node_modules/@auth/core'))).toBe(false);
+    writeFileSync(
+      join(directory, 'esm.mjs'),
+      `import { createRelayFetch, openaiBrowserOptions, RelayError } from '@auth/browser';
+const options = openaiBrowserOptions({ relayURL: 'https://app.example/api/openai' });
+let refused = 'no';
+try { createRelayFetch({ relayURL: 'https://app.example/api/openai', apiKey: 'x' }); } catch (error) { refused = RelayError.is(error) ? error.code : 'other'; }
+console.log(JSON.stringify({ baseURL: options.baseURL, refused }));`,
+    );
+    writeFileSync(
+      join(directory, 'cjs.cjs'),
+      `const { RelayError } = require('@auth/browser');
+console.log(JSON.stringify({ brand: RelayError.is(new RelayError('relay_error', 'x')) }));`,
+    );
+    const esm = await run(process.execPath, ['esm.mjs'], { cwd: directory });
+    expect(JSON.parse(esm.stdout)).toEqual({
+      baseURL: 'https://app.example/api/openai',
+      refused: 'browser_exposure',
+    });
+    const cjs = await run(process.execPath, ['cjs.cjs'], { cwd: directory });
+    expect(JSON.parse(cjs.stdout)).toEqual({ brand: true });
+
+    await npmInstall(directory, 'typescript');
+    writeFileSync(
+      join(directory, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          noEmit: true,
+          types: [],
+          exactOptionalPropertyTypes: true,
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    writeFileSync(
+      join(directory, 'consumer.ts'),
+      `import { createRelayFetch } from '@auth/browser';
+export const relayFetch = createRelayFetch({ relayURL: '/api/openai' });
+// @ts-expect-error: there is no apiKey option anywhere
+export const refused = createRelayFetch({ relayURL: '/api/openai', apiKey: 'x' });
+`,
+    );
+    const tsc = await run(
+      process.execPath,
+      [join(directory, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+      {
+        cwd: directory,
+      },
+    ).catch((error) => error);
+    expect(`${tsc.stdout ?? ''}${tsc.stderr ?? ''}`).toBe('');
+  });
 });
