@@ -22,6 +22,13 @@ const budgets = [
     limit: 1.5 * 1024,
   },
   {
+    // The relay is a server piece on its own subpath; its budget guards growth (no target was set for it).
+    name: '@auth/core/relay',
+    contents: "export * from '@auth/core/relay';",
+    target: 11 * 1024,
+    limit: 11 * 1024,
+  },
+  {
     name: '@auth/browser (whole package)',
     contents: "export * from '@auth/browser';",
     target: 2 * 1024,

@@ -9,6 +9,13 @@ const steps = [
   { name: 'typecheck', command: 'turbo run typecheck' },
   { name: 'package checks (publint, attw)', command: 'turbo run check:package' },
   { name: 'bundle size', command: 'node scripts/size.mjs' },
+  // The relay's route table is generated from OpenAI's spec in ../shared and committed; where the spec is at
+  // hand (CI), the committed table must be what the script derives from it.
+  {
+    name: 'generated OpenAPI route table is current',
+    command:
+      'if [ -f ../shared/openai/openapi.yaml ]; then node packages/core/scripts/generate-openapi-routes.mjs --check; else echo "no ../shared/openai/openapi.yaml here: the committed table is used as is"; fi',
+  },
   { name: 'tests', command: 'turbo run test --concurrency=2 --force', counts: true },
 ];
 

@@ -1,8 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // `@auth/core/adapter` is its own entry so that apps importing `@auth/core` do not pay for it.
-  entry: { index: 'src/index.ts', 'adapter/index': 'src/adapter/index.ts' },
+  // `@auth/core/adapter` and `@auth/core/relay` are entries of their own so that apps importing `@auth/core`
+  // do not pay for them.
+  entry: {
+    index: 'src/index.ts',
+    'adapter/index': 'src/adapter/index.ts',
+    'relay/index': 'src/relay/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
