@@ -23,6 +23,7 @@ describe('core source is runtime-neutral', () => {
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'));
     expect(files.length).toBeGreaterThan(10);
     expect(files).toContain('adapter/create-runtime-adapter.ts');
+    expect(files).toContain('relay/create-relay.ts');
     const hits: string[] = [];
     for (const name of files) {
       if (name === 'detect-runtime.ts') continue;
