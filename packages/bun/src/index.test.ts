@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test';
 import * as coreModule from '@auth/core';
+import * as relayModule from '@auth/core/relay';
 import { assertNoLeak, fakeKey } from '@auth/testkit';
 import * as adapterModule from './index.ts';
 
@@ -9,11 +10,22 @@ import * as adapterModule from './index.ts';
 const core: Record<string, unknown> = { ...coreModule };
 const adapter: Record<string, unknown> = { ...adapterModule };
 const replaced = ['createResolver', 'createAuthFetch'];
-const added = ['resolveCredentials', 'fromCommand', 'openaiClientOptions', 'readEnv', 'readTextFile'];
+const added = [
+  'resolveCredentials',
+  'fromCommand',
+  'openaiClientOptions',
+  'readEnv',
+  'readTextFile',
+  'serveRelay',
+];
+// The relay's values, from @auth/core/relay as they are.
+const relayValues = ['createMemoryRateLimitStore', 'createRelay', 'defaultRoutes', 'relayErrorBody'];
 
 test('index re-exports every value of @auth/core by name, and adds exactly the adapter functions', () => {
-  const expected = [...new Set([...Object.keys(core), ...replaced, ...added])].sort();
+  const expected = [...new Set([...Object.keys(core), ...replaced, ...added, ...relayValues])].sort();
   expect(Object.keys(adapter).sort()).toEqual(expected);
+  const relay: Record<string, unknown> = { ...relayModule };
+  for (const name of relayValues) expect(adapter[name]).toBe(relay[name]);
   for (const name of Object.keys(core)) {
     if (replaced.includes(name)) expect(adapter[name]).not.toBe(core[name]);
     else expect(adapter[name]).toBe(core[name]);

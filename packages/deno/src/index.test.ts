@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as coreModule from '@auth/core';
+import * as relayModule from '@auth/core/relay';
 import { assertNoLeak, fakeKey } from '@auth/testkit';
 import * as adapterModule from './index.ts';
 
@@ -9,11 +10,22 @@ import * as adapterModule from './index.ts';
 const core: Record<string, unknown> = { ...coreModule };
 const adapter: Record<string, unknown> = { ...adapterModule };
 const replaced = ['createResolver', 'createAuthFetch'];
-const added = ['resolveCredentials', 'fromCommand', 'openaiClientOptions', 'readEnv', 'readTextFile'];
+const added = [
+  'resolveCredentials',
+  'fromCommand',
+  'openaiClientOptions',
+  'readEnv',
+  'readTextFile',
+  'serveRelay',
+];
+// The relay's values, from @auth/core/relay as they are.
+const relayValues = ['createMemoryRateLimitStore', 'createRelay', 'defaultRoutes', 'relayErrorBody'];
 
 Deno.test('index re-exports every value of @auth/core by name, and adds exactly the adapter functions', () => {
-  const expected = [...new Set([...Object.keys(core), ...replaced, ...added])].sort();
+  const expected = [...new Set([...Object.keys(core), ...replaced, ...added, ...relayValues])].sort();
   assert.deepEqual(Object.keys(adapter).sort(), expected);
+  const relay: Record<string, unknown> = { ...relayModule };
+  for (const name of relayValues) assert.equal(adapter[name], relay[name], `${name} is core's relay's`);
   for (const name of Object.keys(core)) {
     if (replaced.includes(name)) {
       assert.notEqual(

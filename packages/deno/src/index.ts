@@ -335,6 +335,77 @@ export const openaiClientOptions: RuntimeAdapter['openaiClientOptions'] = adapte
  */
 export const resolveCredentials: RuntimeAdapter['resolveCredentials'] = adapter.resolveCredentials;
 /**
+ * The browser relay of `@auth/core/relay`, to mount in your own server or framework (Hono, Fresh, Oak…):
+ * a Web-standard `(request: Request) => Promise<Response>` with a `ready()` start-up check. {@link serveRelay}
+ * serves it on `Deno.serve` for you.
+ *
+ * @example
+ * ```ts
+ * const relay = createRelay({ resolver: createResolver(), authorize, mountPath: '/api/openai' });
+ * await relay.ready();
+ * Deno.serve((request) => new URL(request.url).pathname.startsWith('/api/openai/') ? relay(request) : app(request));
+ * ```
+ */
+/**
+ * The default route allowlist, to extend rather than retype.
+ *
+ * @example
+ * ```ts
+ * await serveRelay({ resolver, authorize, routes: [...defaultRoutes, 'POST /images/generations'] });
+ * ```
+ */
+/**
+ * The relay's in-memory rate-limit store (one instance, bounded memory); pass a shared `RateLimitStore`
+ * (Redis…) instead when the relay runs as several instances.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryRateLimitStore({ maxKeys: 10_000 });
+ * await serveRelay({ resolver, authorize, rateLimit: { requestsPerMinute: 30, store } });
+ * ```
+ */
+/**
+ * The relay's error body (OpenAI's shape) for a code, for answers of your own in front of the relay.
+ *
+ * @example
+ * ```ts
+ * new Response(JSON.stringify(relayErrorBody('unauthorized')), { status: 401, headers: { 'content-type': 'application/json' } });
+ * ```
+ */
+/**
+ * The relay's option, event, rate-limit store and error types.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: RelayEvent) => console.info(event.principalId, event.route, event.status, event.usage);
+ * const options: RelayOptions = { resolver: createResolver(), authorize, onEvent };
+ * ```
+ */
+export {
+  createMemoryRateLimitStore,
+  createRelay,
+  defaultRoutes,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+  type RateLimitDecision,
+  type RateLimitStore,
+  type Relay,
+  type RelayAuthorize,
+  type RelayErrorBody,
+  type RelayErrorCode,
+  type RelayEvent,
+  type RelayEventError,
+  type RelayFetch,
+  type RelayLimits,
+  type RelayMethod,
+  type RelayOptions,
+  type RelayPrincipal,
+  type RelayRateLimit,
+  type RelayRoute,
+  type RelayUsage,
+  relayErrorBody,
+} from '@auth/core/relay';
+/**
  * Deno's environment reader (`Deno.env.get`, no permission prompt), as core's `EnvReader` port.
  *
  * @example
@@ -353,3 +424,26 @@ export { readEnv } from './read-env.ts';
  * ```
  */
 export { readTextFile } from './read-text-file.ts';
+/**
+ * Serves the browser relay on `Deno.serve`: `createRelay`'s options plus `port` (`0`, the default, picks a
+ * free port) and `hostname` (default `127.0.0.1`). Resolves once the server credentials are checked and the
+ * server listens, to `{ url, close() }`; `close()` ends open streams too and resolves when the server is
+ * done. Needs `--allow-net` for the address it binds and for the API host.
+ *
+ * A client that disconnects aborts the upstream request through `request.signal`. Deno 2 still aborts that
+ * signal after every delivered response too (its "legacy abort"), and prints a one-time notice about it; the
+ * relay stops listening before then, so it is correct either way, and `--unstable-no-legacy-abort` silences
+ * the notice.
+ *
+ * @example
+ * ```ts
+ * const server = await serveRelay({
+ *   resolver: createResolver(),
+ *   authorize: (request) => sessions.principalOf(request), // your session check: { id } or null
+ *   mountPath: '/api/openai',
+ *   port: 8787,
+ * });
+ * console.log(`relay on ${server.url}/api/openai`);
+ * ```
+ */
+export { type RelayServer, type ServeRelayOptions, serveRelay } from './serve-relay.ts';

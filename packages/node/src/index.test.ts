@@ -1,4 +1,5 @@
 import * as core from '@auth/core';
+import * as relay from '@auth/core/relay';
 import { describe, expect, it } from 'vitest';
 import * as node from './index.ts';
 
@@ -25,5 +26,15 @@ describe('the public surface of @auth/node', () => {
       expect(typeof (node as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(node.detectRuntime()).toBe('node');
+  });
+
+  it('re-exports every runtime export of @auth/core/relay (createRelay bound to undici) and adds serveRelay, toNodeListener', () => {
+    for (const name of Object.keys(relay)) {
+      expect(name in node, `${name} is re-exported`).toBe(true);
+      const same = (node as Record<string, unknown>)[name] === (relay as Record<string, unknown>)[name];
+      expect(same, name).toBe(name !== 'createRelay');
+    }
+    expect(typeof node.serveRelay).toBe('function');
+    expect(typeof node.toNodeListener).toBe('function');
   });
 });

@@ -3,7 +3,9 @@
  * options, `process.env`, `*_FILE` secret files, a credential command or a key-management provider; sends with
  * undici on a keep-alive pool (proxy-aware); and plugs into the official `openai` SDK. Everything of
  * `@auth/core` is re-exported, with `createResolver` and `createAuthFetch` replaced by option-based versions
- * bound to Node. The same names and options exist in `@auth/deno` and `@auth/bun`.
+ * bound to Node, and the browser relay of `@auth/core/relay` is served on `node:http` by `serveRelay` (or
+ * mounted in your own server with `toNodeListener`). The same names and options exist in `@auth/deno` and
+ * `@auth/bun`.
  *
  * @example
  * import OpenAI from 'openai';
@@ -129,6 +131,104 @@ export { readEnv } from './read-env.ts';
  * const source = fromSecretFiles(readEnv, readTextFile, { ttlMs: 60_000 });
  */
 export { readTextFile } from './read-text-file.ts';
+
+// ---- The relay for browsers ----------------------------------------------------------------------------
+
+/**
+ * Serves the browser relay ({@link createRelay}) on `node:http`, on 127.0.0.1 and a free port unless told
+ * otherwise, with header (10 s), request (30 s) and keep-alive (5 s) timeouts, strict framing (ambiguous
+ * `Content-Length`/`Transfer-Encoding` → 400 before the relay runs) and undici for the upstream requests.
+ *
+ * @example
+ * const relay = await serveRelay({
+ *   resolver: createResolver(),
+ *   authorize: (request) => sessions.principalOf(request), // { id } or null
+ *   mountPath: '/api/openai',
+ *   port: 3000,
+ * });
+ * // browser: new OpenAI({ apiKey: 'unused', baseURL: '/api/openai', dangerouslyAllowBrowser: true })
+ * await relay.close();
+ */
+export { type RelayServer, type ServeRelayOptions, serveRelay } from './serve-relay.ts';
+/**
+ * A Web-standard handler as a `node:http` listener, to mount the relay in your own server or express app:
+ * bodies streamed both ways without buffering, `request.signal` aborted when the client leaves.
+ *
+ * @example
+ * const listener = toNodeListener(createRelay({ resolver: createResolver(), authorize, mountPath: '/api/openai' }));
+ * createServer(listener).listen(3000, '127.0.0.1');
+ */
+export { type NodeListener, type ToNodeListenerOptions, toNodeListener } from './to-node-listener.ts';
+
+// ---- Re-exported from @auth/core/relay ----------------------------------------------------------------
+
+/**
+ * The relay handler type.
+ *
+ * @example
+ * const relay: Relay = createRelay({ resolver: createResolver(), authorize });
+ */
+/**
+ * The relay's option and event types.
+ *
+ * @example
+ * const onEvent = (event: RelayEvent) => metrics.record(event.principalId, event.usage?.totalTokens ?? 0);
+ */
+export type {
+  Relay,
+  RelayAuthorize,
+  RelayEvent,
+  RelayEventError,
+  RelayFetch,
+  RelayLimits,
+  RelayMethod,
+  RelayOptions,
+  RelayPrincipal,
+  RelayRateLimit,
+  RelayRoute,
+  RelayUsage,
+} from '@auth/core/relay';
+/**
+ * The in-memory rate-limit store (one instance; bounded memory), and the contract of a shared one (Redis).
+ *
+ * @example
+ * createRelay({ resolver, authorize, rateLimit: { requestsPerMinute: 30, store: createMemoryRateLimitStore() } });
+ */
+/**
+ * The default allowlist, to extend rather than retype.
+ *
+ * @example
+ * serveRelay({ resolver, authorize, routes: [...defaultRoutes, 'POST /images/generations'] });
+ */
+/**
+ * The relay's error codes and body shape (OpenAI's), for answers of your own in the same shape.
+ *
+ * @example
+ * res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify(relayErrorBody('unauthorized')));
+ */
+export {
+  createMemoryRateLimitStore,
+  defaultRoutes,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+  type RateLimitDecision,
+  type RateLimitStore,
+  type RelayErrorBody,
+  type RelayErrorCode,
+  relayErrorBody,
+} from '@auth/core/relay';
+/**
+ * The Web-standard relay of `@auth/core/relay` (a `(request: Request) => Promise<Response>`), sending upstream
+ * with undici's keep-alive pool and honouring `HTTPS_PROXY`/`HTTP_PROXY` unless `fetch` is given. For servers
+ * that take such a handler (Hono, Next.js route handlers); {@link serveRelay} and {@link toNodeListener}
+ * serve it on `node:http`.
+ *
+ * @example
+ * const relay = createRelay({ resolver: createResolver(), authorize, mountPath: '/api/openai', models: ['gpt-4o-mini'] });
+ * await relay.ready(); // fails fast on an admin key or missing credentials
+ * app.all('/api/openai/*', (c) => relay(c.req.raw)); // Hono
+ */
+export { createRelay } from './create-relay.ts';
 
 // ---- Re-exported from @auth/core ----------------------------------------------------------------------
 

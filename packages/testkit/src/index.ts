@@ -24,6 +24,13 @@ export {
   runConformance,
 } from './run-conformance.ts';
 
+/** The relay cases every adapter's `serveRelay` runs natively, over real sockets. */
+export {
+  type RelayConformanceTarget,
+  type RelayServerLike,
+  runRelayConformance,
+} from './run-relay-conformance.ts';
+
 /** A stub OpenAI API server on 127.0.0.1 that records requests and answers scripted replies. */
 export {
   type RecordedRequest,

@@ -98,6 +98,13 @@ export { decodeTextFile } from './decode-text-file.ts';
  */
 export { fromCommand } from './from-command.ts';
 /**
+ * Whether a request's URL names its own `Host`; `serveRelay` refuses those that do not.
+ *
+ * @example
+ * if (!namesOwnHost(request)) return new Response(null, { status: 403 });
+ */
+export { namesOwnHost } from './names-own-host.ts';
+/**
  * The ports an adapter supplies.
  *
  * @example
