@@ -31,6 +31,16 @@ export {
   runRelayConformance,
 } from './run-relay-conformance.ts';
 
+/** Raw HTTP/1.1 over `node:net`, for framings `fetch` and `node:http` refuse to send, and a reader for the answer. */
+export {
+  openRawHttp,
+  parseRawResponse,
+  type RawHttpConnection,
+  type RawHttpResponse,
+  rawHeaderValues,
+  sendRawHttp,
+} from './send-raw-http.ts';
+
 /** A stub OpenAI API server on 127.0.0.1 that records requests and answers scripted replies. */
 export {
   type RecordedRequest,

@@ -3,6 +3,7 @@ import { assertNoLeak } from './assert-no-leak.ts';
 import { expectValue as expect } from './expect-value.ts';
 import { fakeKey, fakeOrgId, fakeProjectId } from './fake-key.ts';
 import type { ConformanceHost } from './run-conformance.ts';
+import { parseRawResponse, type RawHttpResponse, rawHeaderValues, sendRawHttp } from './send-raw-http.ts';
 import { startUpstream, type Upstream } from './start-upstream.ts';
 
 // Structural view of an adapter: testkit must not depend on the code it checks.
@@ -116,6 +117,12 @@ export function runRelayConformance(host: ConformanceHost, target: RelayConforma
     /** Sends `target` exactly as written, with a session and the relay's own Origin. */
     sendTarget(requestTarget: string, init?: SendInit): Promise<Exchange>;
     captured: Exchange[];
+    /** Every request the relay's `authorize` saw, as `METHOD path`. */
+    authorized: string[];
+    /** `host:port` of the relay, for raw requests that must otherwise be valid. */
+    host: string;
+    /** Writes `bytes` on a fresh raw connection; resolves when the server ends it or after 2 s. */
+    raw(bytes: string): Promise<{ text: string; ended: boolean; response: RawHttpResponse }>;
   }
 
   const relayCase = (name: string, options: Options, body: (h: Harness) => Promise<void>) =>
@@ -124,6 +131,7 @@ export function runRelayConformance(host: ConformanceHost, target: RelayConforma
       let server: RelayServerLike | undefined;
       try {
         const key = fakeKey('project');
+        const authorized: string[] = [];
         server = await target.serveRelay({
           resolver: target.createResolver({
             apiKey: key,
@@ -132,6 +140,7 @@ export function runRelayConformance(host: ConformanceHost, target: RelayConforma
             project: null,
           }),
           authorize: (request: Request) => {
+            authorized.push(`${request.method} ${new URL(request.url).pathname}`);
             const user = /(?:^|; )session=(\w+)/.exec(request.headers.get('cookie') ?? '')?.[1];
             return user === undefined ? null : { id: user };
           },
@@ -140,6 +149,7 @@ export function runRelayConformance(host: ConformanceHost, target: RelayConforma
         });
         const url = server.url;
         const captured: Exchange[] = [];
+        const rawTexts: string[] = [];
         const sendTarget = async (requestTarget: string, init: SendInit = {}) => {
           const result = await exchange(url, requestTarget, init, { origin: url });
           captured.push(result);
@@ -152,8 +162,15 @@ export function runRelayConformance(host: ConformanceHost, target: RelayConforma
           captured,
           sendTarget,
           send: (path, init) => sendTarget(MOUNT + path, init),
+          authorized,
+          host: new URL(url).host,
+          raw: async (bytes) => {
+            const result = await sendRawHttp(url, bytes, 2000);
+            rawTexts.push(result.text);
+            return { ...result, response: parseRawResponse(result.text) };
+          },
         });
-        assertNoLeak({ responses: captured, upstreamRequests: upstream.requests }, [key]);
+        assertNoLeak({ responses: [...captured, ...rawTexts], upstreamRequests: upstream.requests }, [key]);
       } finally {
         await server?.close();
         await upstream.close();
@@ -325,6 +342,242 @@ export function runRelayConformance(host: ConformanceHost, target: RelayConforma
         const chunked = await h.send('/responses', { body: [big.slice(0, 1000), big.slice(1000)] });
         expect(chunked.status).toBe(413);
         expect(h.upstream.requests.length).toBe(0);
+      },
+    );
+
+    // D35 sends its requests byte for byte on a raw socket: fetch and node:http refuse to frame them this
+    // way. Each one is otherwise valid (the relay's own Host and Origin, a session), so a server that
+    // accepted the framing would run the relay, and `authorize` would say so.
+    const payload = JSON.stringify({ model: 'gpt-4o-mini', messages: [] });
+    const chunkOf = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n`;
+    const postBytes = (h: Harness, headers: string, body: string) =>
+      `POST ${MOUNT}/chat/completions HTTP/1.1\r\nHost: ${h.host}\r\nOrigin: ${h.url}\r\n` +
+      `Cookie: session=alice\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+    const smuggledGet = (h: Harness) =>
+      `GET ${MOUNT}/models HTTP/1.1\r\nHost: ${h.host}\r\nOrigin: ${h.url}\r\nCookie: session=alice\r\n\r\n`;
+    // 400, or the connection closed without a 2xx, and never a second status line on the same stream.
+    const expectRefused = (result: { ended: boolean; response: RawHttpResponse }, label: string) => {
+      const { status, statusLines } = result.response;
+      expect(status === 400 || (result.ended && (status < 200 || status > 299)), `${label} → ${status}`).toBe(
+        true,
+      );
+      expect(result.ended, `${label}: connection still open after the answer`).toBe(true);
+      expect(statusLines <= 1, `${label}: ${statusLines} responses on one connection`).toBe(true);
+    };
+
+    const ambiguous: [string, (h: Harness) => string][] = [
+      [
+        'Content-Length with Transfer-Encoding: chunked',
+        (h) =>
+          postBytes(
+            h,
+            `Content-Length: ${payload.length}\r\nTransfer-Encoding: chunked\r\n`,
+            `${chunkOf(payload)}0\r\n\r\n`,
+          ),
+      ],
+      [
+        'two different Content-Length headers',
+        (h) => postBytes(h, `Content-Length: ${payload.length}\r\nContent-Length: 4\r\n`, payload),
+      ],
+      [
+        'Transfer-Encoding: chunked, identity',
+        (h) => postBytes(h, 'Transfer-Encoding: chunked, identity\r\n', `${chunkOf(payload)}0\r\n\r\n`),
+      ],
+      [
+        'an obs-fold header line (a continuation starting with a space)',
+        (h) => postBytes(h, `Content-Length: ${payload.length}\r\nX-Note: a\r\n b\r\n`, payload),
+      ],
+    ];
+    for (const [name, bytes] of ambiguous) {
+      relayCase(
+        `D35: ${name} → 400 or closed without a 2xx; authorize never called, upstream 0`,
+        {},
+        async (h) => {
+          const result = await h.raw(bytes(h));
+          expectRefused(result, name);
+          expect(h.authorized).toEqual([]);
+          expect(h.upstream.requests.length).toBe(0);
+        },
+      );
+    }
+
+    // A second request hidden where one parser sees body and another sees the next request. Whatever the
+    // server makes of the first, the hidden GET must never be authorized or answered.
+    const smuggles: [string, (h: Harness) => string, { firstMayRun: boolean }][] = [
+      [
+        'after a chunked body ended with bare LFs',
+        (h) => postBytes(h, 'Transfer-Encoding: chunked\r\n', `0\n\n${smuggledGet(h)}`),
+        // The POST's headers are valid: the relay may see it before the broken body is noticed.
+        { firstMayRun: true },
+      ],
+      [
+        'after a chunked body whose Content-Length also covers the hidden request (CL.TE)',
+        (h) => {
+          const body = `0\r\n\r\n${smuggledGet(h)}`;
+          return postBytes(h, `Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n`, body);
+        },
+        { firstMayRun: false },
+      ],
+      [
+        'inside a chunk that a short Content-Length cuts off (TE.CL)',
+        (h) => {
+          const hidden = smuggledGet(h);
+          const sizeLine = `${hidden.length.toString(16)}\r\n`;
+          return postBytes(
+            h,
+            `Transfer-Encoding: chunked\r\nContent-Length: ${sizeLine.length}\r\n`,
+            `${sizeLine}${hidden}\r\n0\r\n\r\n`,
+          );
+        },
+        { firstMayRun: false },
+      ],
+    ];
+    for (const [name, bytes, { firstMayRun }] of smuggles) {
+      relayCase(
+        `D35: a request smuggled ${name} → 400 or closed, one response at most; the hidden GET never runs, upstream 0`,
+        {},
+        async (h) => {
+          const result = await h.raw(bytes(h));
+          expectRefused(result, name);
+          expect(h.authorized.filter((seen) => seen.startsWith('GET'))).toEqual([]);
+          if (!firstMayRun) expect(h.authorized).toEqual([]);
+          expect(h.upstream.requests.length).toBe(0);
+        },
+      );
+    }
+
+    relayCase(
+      'D35: a valid chunked body reaches upstream intact, never with both Content-Length and Transfer-Encoding',
+      {},
+      async (h) => {
+        const result = await h.raw(
+          postBytes(
+            h,
+            'Connection: close\r\nTransfer-Encoding: chunked\r\n',
+            `${chunkOf(payload.slice(0, 10))}${chunkOf(payload.slice(10))}0\r\n\r\n`,
+          ),
+        );
+        expect(result.response.status).toBe(200);
+        expect(result.response.statusLines).toBe(1);
+        expect(h.upstream.requests.length).toBe(1);
+        const sent = h.upstream.requests[0]!;
+        expect(sent.body).toBe(payload);
+        const lengths = sent.headers['content-length'] ?? [];
+        const encodings = sent.headers['transfer-encoding'] ?? [];
+        expect(
+          lengths.length === 0 || encodings.length === 0,
+          'both Content-Length and Transfer-Encoding',
+        ).toBe(true);
+        expect(lengths.length <= 1 && encodings.length <= 1).toBe(true);
+        if (lengths.length === 1) expect(lengths[0]).toBe(String(payload.length));
+        if (encodings.length === 1) expect(encodings[0]).toBe('chunked');
+      },
+    );
+
+    relayCase(
+      'D36: browser hop-by-hop headers (Connection-named, Keep-Alive, TE, Upgrade, Proxy-Authorization) never reach upstream',
+      {},
+      async (h) => {
+        const hopSecret = 'browser-hop-secret';
+        const proxyCredentials = `Basic ${btoa('proxy-user:proxy-pass')}`;
+        const result = await h.raw(
+          postBytes(
+            h,
+            'Connection: close, X-Secret, Idempotency-Key\r\n' +
+              `X-Secret: ${hopSecret}\r\n` +
+              // Allowlisted, but named in Connection: hop-by-hop for this request, so it must stay here.
+              'Idempotency-Key: named-in-connection\r\n' +
+              // Allowlisted and not named: the control that shows allowlisted headers do go up.
+              'OpenAI-Beta: assistants=v2\r\n' +
+              'Keep-Alive: timeout=900, max=77\r\n' +
+              'TE: gzip\r\n' +
+              'Upgrade: websocket\r\n' +
+              `Proxy-Authorization: ${proxyCredentials}\r\n` +
+              `Content-Length: ${payload.length}\r\n`,
+            payload,
+          ),
+        );
+        expect(result.response.status).toBe(200);
+        expect(h.upstream.requests.length).toBe(1);
+        const sent = h.upstream.requests[0]!;
+        expect(sent.headers['openai-beta']).toEqual(['assistants=v2']);
+        for (const name of [
+          'x-secret',
+          'idempotency-key',
+          'keep-alive',
+          'te',
+          'upgrade',
+          'proxy-authorization',
+        ]) {
+          expect(sent.headers[name], `${name} reached upstream`).toBeUndefined();
+        }
+        for (const value of sent.headers.connection ?? []) {
+          expect(value.toLowerCase()).not.toMatch(/x-secret|idempotency-key/);
+        }
+        const raw = sent.rawHeaders.join('\n');
+        for (const value of [hopSecret, 'named-in-connection', 'timeout=900', proxyCredentials]) {
+          expect(raw.includes(value), `${value} reached upstream`).toBe(false);
+        }
+      },
+    );
+
+    relayCase(
+      'D36: upstream Connection-named headers, Set-Cookie, Keep-Alive and Transfer-Encoding never reach the browser',
+      {},
+      async (h) => {
+        const listing = {
+          object: 'list',
+          data: [{ id: 'gpt-4o-mini', object: 'model', owned_by: 'openai' }],
+        };
+        const text = JSON.stringify(listing);
+        h.upstream.reply({
+          type: 'raw',
+          handler: (_request, response) => {
+            response.writeHead(200, {
+              'content-type': 'application/json',
+              // Names its own secret and one allowlisted header: both are hop-by-hop on this response.
+              connection: 'x-upstream-secret, openai-version',
+              'x-upstream-secret': 'upstream-hop-secret',
+              'openai-version': '2020-10-01',
+              'set-cookie': ['__cf_bm=upstream-cookie; path=/; HttpOnly', '_cfuvid=upstream-id; path=/'],
+              'keep-alive': 'timeout=987, max=654',
+              // Sent chunked on purpose: the relay must re-frame the body, not copy the upstream's framing.
+              'transfer-encoding': 'chunked',
+            });
+            response.write(text.slice(0, 20));
+            response.end(text.slice(20));
+          },
+        });
+        const result = await h.raw(
+          `GET ${MOUNT}/models HTTP/1.1\r\nHost: ${h.host}\r\nOrigin: ${h.url}\r\nCookie: session=alice\r\n` +
+            'Connection: close\r\n\r\n',
+        );
+        const response = result.response;
+        expect(response.status).toBe(200);
+        expect(response.statusLines).toBe(1);
+        // The control: an allowlisted header the upstream did not name in Connection comes through.
+        expect(rawHeaderValues(response, 'x-request-id').length).toBe(1);
+        for (const name of ['x-upstream-secret', 'openai-version', 'set-cookie']) {
+          expect(rawHeaderValues(response, name), `${name} reached the browser`).toEqual([]);
+        }
+        for (const value of rawHeaderValues(response, 'connection')) {
+          expect(value.toLowerCase()).not.toMatch(/x-upstream-secret|openai-version/);
+        }
+        for (const value of rawHeaderValues(response, 'keep-alive')) {
+          expect(value).not.toMatch(/987|654/);
+        }
+        expect(result.text.includes('upstream-hop-secret')).toBe(false);
+        expect(result.text.includes('upstream-cookie')).toBe(false);
+        // The relay's own framing: one of Content-Length or chunked, once, describing the body it sends.
+        const lengths = rawHeaderValues(response, 'content-length');
+        const encodings = rawHeaderValues(response, 'transfer-encoding');
+        expect(
+          lengths.length === 0 || encodings.length === 0,
+          'both Content-Length and Transfer-Encoding',
+        ).toBe(true);
+        expect(lengths.length <= 1 && encodings.length <= 1).toBe(true);
+        if (encodings.length === 1) expect(encodings[0]!.toLowerCase()).toBe('chunked');
+        expect(response.body === undefined ? undefined : JSON.parse(response.body)).toEqual(listing);
       },
     );
 
