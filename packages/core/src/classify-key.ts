@@ -15,7 +15,7 @@ const prefixes: ReadonlyArray<readonly [string, KeyKind]> = [
  * is never a reason to reject a key.
  *
  * @example
- * classifyKey(process.env.OPENAI_API_KEY ?? ''); // 'project'
+ * classifyKey(key); // 'project'
  */
 export function classifyKey(key: string): KeyKind {
   if (typeof key !== 'string') return 'unknown';

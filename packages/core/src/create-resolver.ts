@@ -92,7 +92,7 @@ interface Outcome {
  *
  * @example
  * const resolver = createResolver({
- *   sources: [fromValues({ organization: null }), fromEnv((name) => process.env[name])],
+ *   sources: [fromValues({ organization: null }), fromEnv((name) => env[name])],
  * });
  * const headers = buildAuthHeaders(await resolver.resolve());
  */

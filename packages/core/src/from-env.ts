@@ -16,7 +16,7 @@ import { type CredentialField, credentialFields } from './validate-credential-va
  * with its `_FILE` twin is a `conflicting_sources` error: guessing which one wins hides mistakes.
  *
  * @example
- * fromEnv((name) => process.env[name]);
+ * fromEnv((name) => env[name]); // `env`: a Worker's bindings, or any record of variables
  */
 export function fromEnv(readEnv: EnvReader, name = 'env'): CredentialSource {
   return {

@@ -21,7 +21,7 @@ export type ProviderValue =
 /** Why the provider is being called. */
 export type ProviderLoadReason = 'initial' | 'expired' | 'refresh';
 
-/** Loads a secret from a key management service, a vault, a credential process. */
+/** Loads a secret from a key management service, a vault, or a command such as `pass` or `op`. */
 export type ProviderLoad = (context: {
   signal: AbortSignal;
   reason: ProviderLoadReason;

@@ -37,7 +37,7 @@ const fsErrors = new Map<unknown, string>([
  * break, a NUL or inner whitespace is an error. Errors name the path, never the content.
  *
  * @example
- * fromSecretFiles((name) => process.env[name], (path) => readFile(path, 'utf8'));
+ * fromSecretFiles((name) => env[name], (path) => readFile(path, 'utf8'));
  */
 export function fromSecretFiles(
   readEnv: EnvReader,

@@ -9,7 +9,8 @@
  * @example
  * import { buildAuthHeaders, createResolver, fromEnv } from '@auth/core';
  *
- * const resolver = createResolver({ sources: [fromEnv((name) => process.env[name])] });
+ * // `env`: the runtime's variables, e.g. a Worker's `env` bindings (on Node, Deno and Bun use the adapters).
+ * const resolver = createResolver({ sources: [fromEnv((name) => env[name])] });
  * const credentials = await resolver.resolve();
  * const response = await fetch(`${credentials.baseURL}/models`, { headers: buildAuthHeaders(credentials) });
  *
@@ -56,7 +57,7 @@ export {
  * The resolver: cached, single-flight, explained.
  *
  * @example
- * const resolver = createResolver({ sources: [fromEnv((name) => process.env[name])] });
+ * const resolver = createResolver({ sources: [fromEnv((name) => env[name])] });
  * console.log(formatReport(await resolver.report()));
  */
 export {
@@ -72,7 +73,7 @@ export {
  * The contract of a credential source and the ports adapters provide.
  *
  * @example
- * const readEnv: EnvReader = (name) => process.env[name];
+ * const readEnv: EnvReader = (name) => env[name];
  */
 export {
   type CredentialSource,
@@ -115,7 +116,7 @@ export { formatReport } from './format-report.ts';
  * Environment variables as a source.
  *
  * @example
- * fromEnv((name) => process.env[name]);
+ * fromEnv((name) => env[name]);
  */
 export { fromEnv } from './from-env.ts';
 /**
@@ -135,7 +136,7 @@ export {
  * `*_FILE` secret files as a source.
  *
  * @example
- * fromSecretFiles((name) => process.env[name], (path) => readFile(path, 'utf8'));
+ * fromSecretFiles((name) => env[name], (path) => readFile(path, 'utf8'));
  */
 export { fromSecretFiles, type SecretFileOptions } from './from-secret-files.ts';
 /**

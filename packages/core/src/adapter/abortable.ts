@@ -1,6 +1,6 @@
 /**
  * Waits for `promise` unless `signal` aborts first; then it rejects with the signal's reason at once. For
- * runtime calls that take no signal (`fs.stat`, `Bun.file().bytes()`): the call itself still runs to its end,
+ * runtime calls that take no signal (`fs.stat`, Bun's `file().bytes()`): the call itself still runs to its end,
  * and a value that arrives after the abort goes to `discard` (to close a file handle nobody will use).
  *
  * @example

@@ -9,7 +9,7 @@ export interface TextFileInfo {
   readonly size: number;
 }
 
-/** The `fs.Stats` shape that Node's `fs` and Bun's `Bun.file(path).stat()` return. */
+/** The `fs.Stats` shape that Node's `fs` and Bun's `file(path).stat()` return. */
 export interface FileStats {
   readonly size: number;
   isFile(): boolean;

@@ -33,7 +33,7 @@ export interface CommandRunnerOptions {
   killGraceMs?: number | undefined;
   /**
    * Keeps the grace timer from holding the process open. Default: the timer's own `unref()` where it has one
-   * (Node, Bun); Deno passes `Deno.unrefTimer`.
+   * (Node, Bun); Deno passes its own `unrefTimer`.
    */
   unrefTimer?: ((timer: ReturnType<typeof setTimeout>) => void) | undefined;
 }

@@ -59,7 +59,7 @@ const placeholderKey = 'openai-auth-resolves-the-key-per-request';
  * @example
  * const adapter = createRuntimeAdapter({
  *   runtime: 'node',
- *   readEnv: (name) => process.env[name],
+ *   readEnv: (name) => env[name],
  *   readTextFile,
  *   createFetch: () => fetch,
  *   runCommand,

@@ -13,7 +13,7 @@
  *
  * const adapter = createRuntimeAdapter({
  *   runtime: 'node',
- *   readEnv: (name) => process.env[name],
+ *   readEnv: (name) => env[name],
  *   readTextFile: (path, { signal }) => readFile(path, { encoding: 'utf8', signal }),
  *   createFetch: () => (input, init) => fetch(input, init),
  *   runCommand: createCommandRunner(spawnCommand),
@@ -64,7 +64,7 @@ export {
  *
  * @example
  * const runCommand = createCommandRunner((command, args, options) => {
- *   const child = new Deno.Command(command, { args: [...args], ...options, stdin: 'null', stdout: 'piped', stderr: 'piped' }).spawn();
+ *   const child = spawnChild(command, args, options); // the runtime's spawn: see @auth/deno's spawn-command.ts
  *   return { stdout: child.stdout, stderr: child.stderr, exited: exitOf(child), kill: (signal) => child.kill(signal) };
  * });
  */

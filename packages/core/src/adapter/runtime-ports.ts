@@ -26,7 +26,7 @@ export interface CommandRequest {
 
 /** How a credential process ended and what it printed (stdout at most `maxBytes`, stderr at most `maxStderrBytes`). */
 export interface CommandResult {
-  /** The exit code, or `null` when a signal ended the process. */
+  /** The exit code, or `null` when a signal ended the process (its name is in `signal`). */
   readonly exitCode: number | null;
   /** The signal that ended the process (`'SIGTERM'`…), or `null`. */
   readonly signal: string | null;

@@ -55,7 +55,7 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
       if (allowedAt > time) return { allowed: false, retryAfterMs: Math.ceil(allowedAt - time) };
       refilledAt.delete(key);
       refilledAt.set(key, next);
-      // Sweeping once per window keeps the cost amortised: each key is looked at about once per window.
+      // Sweeping once per window keeps the cost amortised: each key is looked at about once per window or so.
       if (refilledAt.size > maxKeys || time - sweptAt >= windowMs) sweep(time);
       return { allowed: true, retryAfterMs: 0 };
     },

@@ -18,7 +18,7 @@ import type { RelayEvent, RelayEventError, RelayOptions, RelayPrincipal } from '
 import { hasRetryAfter, retryAfterSeconds } from './retry-after-seconds.ts';
 
 /**
- * The relay: a Web-standard handler, usable as is by Hono, Next.js route handlers, `Deno.serve`, `Bun.serve`
+ * The relay: a Web-standard handler, usable as is by Hono, Next.js route handlers, Deno's and Bun's `serve`
  * and Workers, with a `ready()` check for start-up.
  */
 export interface Relay {
@@ -71,7 +71,7 @@ interface Exchange {
  *   models: ['gpt-4o-mini'],
  * });
  * await relay.ready(); // fails fast on an admin key or missing credentials
- * Deno.serve(relay); // or Bun.serve({ fetch: relay }), export { relay as POST } in Next.js, app.all('/api/openai/*', (c) => relay(c.req.raw))
+ * export default { fetch: relay }; // Workers and Bun; Next.js: export { relay as POST }; Hono: app.all('/api/openai/*', (c) => relay(c.req.raw))
  */
 export function createRelay(options: RelayOptions): Relay {
   const { resolver, authorize, onEvent } = options;

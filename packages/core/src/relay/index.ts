@@ -3,7 +3,7 @@
  * browser use the OpenAI API through the app's own backend without ever holding a key. It checks the app's
  * session before reading the body, enforces route, origin, model, size and per-principal rate limits, strips
  * every credential the browser sent, injects the server's, streams answers back unbuffered and mints Realtime
- * `ek_` secrets. Runs as is on Hono, Next.js route handlers, `Deno.serve`, `Bun.serve` and Workers; the
+ * `ek_` secrets. Runs as is on Hono, Next.js route handlers, Deno's and Bun's `serve`, and Workers; the
  * adapters' `serveRelay` serves it on the runtime's own server.
  *
  * @example
@@ -11,7 +11,7 @@
  *
  * const relay = createRelay({ resolver, authorize: (request) => sessions.principalOf(request), mountPath: '/api/openai' });
  * await relay.ready();
- * Bun.serve({ fetch: relay });
+ * export default { fetch: relay }; // a Worker's (or Bun's) fetch handler
  *
  * @module
  */
