@@ -1222,6 +1222,22 @@ describe('createRelay: rate limits (D40)', () => {
     expectError(body, 'rate_limit_unavailable');
     expect(h.upstream.requests).toHaveLength(0);
   });
+
+  it('failOpen: a failing store lets requests through without limits (and nothing to release)', async () => {
+    let releases = 0;
+    const broken: RateLimitStore = {
+      hit: () => Promise.reject(new Error('redis down')),
+      acquire: () => Promise.reject(new Error('redis down')),
+      release: () => {
+        releases++;
+        return Promise.resolve();
+      },
+    };
+    const h = await setup({ rateLimit: { store: broken, failOpen: true, requestsPerMinute: 1 } });
+    for (let i = 0; i < 3; i++) expect((await h.json('/models')).response.status).toBe(200);
+    expect(h.upstream.requests).toHaveLength(3);
+    expect(releases).toBe(0);
+  });
 });
 
 describe('createRelay: Realtime client secrets (D41)', () => {

@@ -102,6 +102,7 @@ export function createRelay(options: RelayOptions): Relay {
             readLimit(options.rateLimit?.maxConcurrentStreams, 4, 'rateLimit.maxConcurrentStreams'),
           ),
           store: options.rateLimit?.store ?? createMemoryRateLimitStore(),
+          failOpen: options.rateLimit?.failOpen === true,
         };
   const fetchUpstream = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
 
@@ -231,7 +232,8 @@ export function createRelay(options: RelayOptions): Relay {
       try {
         decision = await rate.store.hit(`rpm:${id}`, 60_000, rate.perMinute);
       } catch {
-        return refuse(x, 'rate_limit_unavailable');
+        if (!rate.failOpen) return refuse(x, 'rate_limit_unavailable');
+        decision = { allowed: true, retryAfterMs: 0 };
       }
       if (!decision.allowed) {
         return refuse(x, 'rate_limited', {
@@ -288,12 +290,15 @@ export function createRelay(options: RelayOptions): Relay {
 
     let lease: string | undefined;
     if (rate) {
+      let unlimited = false;
       try {
         lease = await rate.store.acquire(`streams:${id}`, rate.streams);
       } catch {
-        return refuse(x, 'rate_limit_unavailable');
+        if (!rate.failOpen) return refuse(x, 'rate_limit_unavailable');
+        // Fail-open: this request goes without a slot (and has none to release).
+        unlimited = true;
       }
-      if (lease === undefined) return refuse(x, 'too_many_streams', { 'retry-after': '1' });
+      if (lease === undefined && !unlimited) return refuse(x, 'too_many_streams', { 'retry-after': '1' });
     }
 
     // The upstream URL is the resolved base plus validated segments: never a URL resolved from the browser's.

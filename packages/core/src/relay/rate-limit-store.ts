@@ -10,7 +10,8 @@ export interface RateLimitDecision {
  * Durable Object, a database) can implement it and several relay instances enforce one limit together; the
  * relay ships {@link createMemoryRateLimitStore} for a single instance.
  *
- * The relay fails closed: a store that throws makes the relay answer 503 `rate_limit_unavailable`.
+ * The relay fails closed: a store that throws makes the relay answer 503 `rate_limit_unavailable` (unless
+ * `rateLimit.failOpen`). A store must therefore reject promptly when its backend is unreachable, never hang.
  *
  * @example
  * // A Redis store: `hit` is one Lua script (GCRA on one key), `acquire`/`release` a sorted set of leases

@@ -47,6 +47,12 @@ export interface RelayRateLimit {
   maxConcurrentStreams?: number | undefined;
   /** Where counts live. Default: one in-memory store per relay. Use a shared store for several instances. */
   store?: RateLimitStore | undefined;
+  /**
+   * What to do when the store fails (a shared store that is down or slow to answer). Default `false`: fail
+   * closed, every request gets 503 `rate_limit_unavailable` until the store answers again. `true`: serve
+   * without limits meanwhile (availability over abuse protection).
+   */
+  failOpen?: boolean | undefined;
 }
 
 /** Token usage as the API reported it, in the Responses API's terms. */
