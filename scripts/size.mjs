@@ -22,11 +22,12 @@ const budgets = [
     limit: 1.5 * 1024,
   },
   {
-    // The relay is a server piece on its own subpath; its budget guards growth (no target was set for it).
+    // The relay is a server piece on its own subpath; its budget guards growth (no target was set for it). It
+    // grew from 11 to 11.5 KB when its policy was split from its I/O (createRelayEngine, for adapters' byte paths).
     name: '@auth/core/relay',
     contents: "export * from '@auth/core/relay';",
-    target: 11 * 1024,
-    limit: 11 * 1024,
+    target: 11.5 * 1024,
+    limit: 11.5 * 1024,
   },
   {
     name: '@auth/browser (whole package)',

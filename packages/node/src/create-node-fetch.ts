@@ -1,19 +1,7 @@
 import type { Dispatcher } from 'undici';
+import { dispatcherFor, loadUndici, proxyKey } from './node-dispatcher.ts';
 
 type Undici = typeof import('undici');
-// undici takes about 200 ms to import: load it with the first request, not with `import '@auth/node'`, so a
-// program that only resolves credentials (or the doctor) starts fast.
-let undici: Promise<Undici> | undefined;
-const loadUndici = (): Promise<Undici> => {
-  undici ??= import('undici');
-  return undici;
-};
-
-const proxyVariables = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
-
-// One connection pool per proxy setting for the whole process: every auth fetch (and every client built with
-// openaiClientOptions) shares keep-alive connections instead of opening its own.
-const dispatchers = new Map<string, Dispatcher>();
 
 /**
  * undici's `fetch` bound to a shared keep-alive `Agent`, or to an `EnvHttpProxyAgent` when `HTTPS_PROXY` /
@@ -24,8 +12,7 @@ export function createNodeFetch(
   env: NodeJS.ProcessEnv = process.env,
 ): typeof fetch & { Response: typeof Response } {
   // The proxy choice is fixed when the fetch is created, as documented; the agent itself comes with undici.
-  const proxies = proxyVariables.map((name) => env[name]?.trim() ?? '');
-  const key = proxies.some(Boolean) ? proxies.join('\n') : '';
+  const key = proxyKey(env);
   const send: typeof fetch = async (input, init) => {
     const lib = await loadUndici();
     // A dispatcher the caller chose (the SDK's `fetchOptions.dispatcher`) wins over the shared one.
@@ -36,15 +23,6 @@ export function createNodeFetch(
   // encoding Node's FormData with the Response class it got back). Node's own Response is the right answer:
   // this fetch re-encodes Node's FormData (below). The auth fetch passes the property on.
   return Object.assign(send, { Response });
-}
-
-function dispatcherFor(lib: Undici, key: string): Dispatcher {
-  let dispatcher = dispatchers.get(key);
-  if (dispatcher === undefined) {
-    dispatcher = key === '' ? new lib.Agent() : new lib.EnvHttpProxyAgent();
-    dispatchers.set(key, dispatcher);
-  }
-  return dispatcher;
 }
 
 /**

@@ -134,8 +134,10 @@ describe('serveRelay: listening', () => {
 
 describe('serveRelay: raw-socket framing (D35)', () => {
   // Host without the port: these requests must never get far enough for the origin check to matter.
+  // Same-origin unless told, so a request whose headers are valid gets as far as its body: the framing is tested.
   const post = (headers: string, body: string, host = '127.0.0.1') =>
-    `POST ${MOUNT}/chat/completions HTTP/1.1\r\nHost: ${host}\r\nCookie: session=alice\r\n` +
+    `POST ${MOUNT}/chat/completions HTTP/1.1\r\nHost: ${host}\r\n` +
+    `${headers.includes('Origin:') ? '' : `Origin: http://${host}\r\n`}Cookie: session=alice\r\n` +
     `Content-Type: application/json\r\n${headers}\r\n${body}`;
   const payload = '{"model":"gpt-4o-mini","messages":[]}';
   const chunked = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`;

@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RelayErrorCode, type RelayOptions, relayErrorBody } from '@auth/core/relay';
 import { createRelay } from './create-relay.ts';
-import { toNodeListener } from './to-node-listener.ts';
+import { createRelayListener } from './create-relay-listener.ts';
+import { type NodeListener, toNodeListener } from './to-node-listener.ts';
 
 /** Options of {@link serveRelay}: the relay's own, plus where to listen and the server's timeouts. */
 export interface ServeRelayOptions extends RelayOptions {
@@ -71,12 +72,21 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
   if (headersTimeout > requestTimeout) {
     throw new TypeError('serveRelay: headersTimeoutMs must not be larger than requestTimeoutMs.');
   }
-  const relay = createRelay(relayOptions);
-  await relay.ready();
+  // The byte path: core's policy on node:http and undici directly. A `fetch` of the caller's (a test double, a
+  // custom client) goes through the Fetch relay instead, which is the only thing that can call it.
+  let listener: NodeListener;
+  if (relayOptions.fetch === undefined) {
+    const direct = createRelayListener(relayOptions);
+    await direct.ready();
+    listener = direct;
+  } else {
+    const relay = createRelay(relayOptions);
+    await relay.ready();
+    listener = toNodeListener(relay);
+  }
 
   // Loaded here, not with `import '@auth/node'`: about 6 ms of start-up that only a relay server needs.
   const { createServer } = await import('node:http');
-  const listener = toNodeListener(relay);
   // Sockets whose response has started: a framing error there must not write a second status line.
   const answering = new WeakMap<Duplex, ServerResponse>();
   const server = createServer(

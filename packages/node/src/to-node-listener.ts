@@ -15,9 +15,9 @@ export interface ToNodeListenerOptions {
 }
 
 // A Fetch `Request` cannot carry these methods (its constructor throws), so no handler can be asked.
-const unrepresentableMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
+export const unrepresentableMethods: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
 // What a Fetch handler can be given: the honest `Allow` for a method that never reaches it.
-const representableMethods = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+export const representableMethods = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const noop = () => undefined;
 
 /**
@@ -102,7 +102,7 @@ async function serve(
 }
 
 /** The request URL from the origin-form target only: the client must not be able to name another origin. */
-function requestURL(req: IncomingMessage, origin: string | undefined): string | undefined {
+export function requestURL(req: IncomingMessage, origin: string | undefined): string | undefined {
   const target = req.url ?? '';
   // An absolute-form target (`GET http://evil.test/ HTTP/1.1`) or `*` never reaches the handler.
   if (!target.startsWith('/')) return undefined;
@@ -123,20 +123,20 @@ function localHost(req: IncomingMessage): string {
   return `${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`;
 }
 
-function readOrigin(value: string): string {
+export function readOrigin(value: string, who = 'toNodeListener'): string {
   let origin: string | undefined;
   try {
     origin = new URL(value).origin;
   } catch {}
   if (origin !== value || origin === 'null') {
     throw new TypeError(
-      `toNodeListener: origin "${value}" must be an exact origin such as https://app.example.com (no path, no trailing slash).`,
+      `${who}: origin "${value}" must be an exact origin such as https://app.example.com (no path, no trailing slash).`,
     );
   }
   return origin;
 }
 
-function hasBody(req: IncomingMessage, method: string): boolean {
+export function hasBody(req: IncomingMessage, method: string): boolean {
   if (method === 'GET' || method === 'HEAD') return false;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
@@ -256,7 +256,7 @@ async function writeResponse(
  * node:http then destroys the socket once the answer is out, where a keep-alive connection would read and
  * discard the rest of the body to get to the next request.
  */
-function closeIfUnread(req: IncomingMessage, res: ServerResponse): void {
+export function closeIfUnread(req: IncomingMessage, res: ServerResponse): void {
   if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
 }
 
@@ -272,7 +272,7 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function refuse(
+export function refuse(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,

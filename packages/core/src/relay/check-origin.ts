@@ -1,3 +1,5 @@
+import type { RelayHeaders } from './relay-transport.ts';
+
 /** Whether a browser request may proceed, and the origin to echo in CORS headers if one was sent. */
 export type OriginVerdict =
   | { allowed: true; origin: string | undefined }
@@ -15,7 +17,7 @@ const safeMethods = new Set(['GET', 'HEAD']);
  * checkOrigin(request.headers, 'POST', 'https://app.example.com', new Set()); // { allowed: true, origin: … }
  */
 export function checkOrigin(
-  headers: Headers,
+  headers: RelayHeaders,
   method: string,
   ownOrigin: string,
   origins: ReadonlySet<string>,

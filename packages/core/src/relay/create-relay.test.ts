@@ -1237,6 +1237,19 @@ describe('createRelay: rate limits (D40)', () => {
     for (let i = 0; i < 3; i++) expect((await h.json('/models')).response.status).toBe(200);
     expect(h.upstream.requests).toHaveLength(3);
     expect(releases).toBe(0);
+    // Only acquire failing: still served, without a slot.
+    let acquires = 0;
+    const half: RateLimitStore = {
+      hit: () => Promise.resolve({ allowed: true, retryAfterMs: 0 }),
+      acquire: () => {
+        acquires++;
+        return Promise.reject(new Error('redis down'));
+      },
+      release: () => Promise.resolve(),
+    };
+    const h2 = await setup({ rateLimit: { store: half, failOpen: true } });
+    expect((await h2.json('/models')).response.status).toBe(200);
+    expect(acquires).toBe(1);
   });
 });
 

@@ -6,6 +6,8 @@
  * are set by the relay and the runtime's `fetch`, never copied: `fetch` decodes gzip, so a copied
  * `Content-Encoding` or `Content-Length` would describe bytes the browser never gets.
  */
+import type { RelayHeaders } from './relay-transport.ts';
+
 const requestAllowlist = ['accept', 'openai-beta', 'idempotency-key'] as const;
 const responseAllowlist = ['content-type', 'x-request-id', 'openai-processing-ms', 'openai-version'] as const;
 
@@ -18,7 +20,7 @@ const responseAllowlist = ['content-type', 'x-request-id', 'openai-processing-ms
  * @example
  * filterRequestHeaders(request.headers); // { accept: 'application/json' }
  */
-export function filterRequestHeaders(headers: Headers): Record<string, string> {
+export function filterRequestHeaders(headers: RelayHeaders): Record<string, string> {
   return pick(headers, requestAllowlist);
 }
 
@@ -30,11 +32,11 @@ export function filterRequestHeaders(headers: Headers): Record<string, string> {
  * @example
  * filterResponseHeaders(upstream.headers); // { 'content-type': 'application/json', 'x-request-id': 'req_…' }
  */
-export function filterResponseHeaders(headers: Headers): Record<string, string> {
+export function filterResponseHeaders(headers: RelayHeaders): Record<string, string> {
   return pick(headers, responseAllowlist);
 }
 
-function pick(headers: Headers, names: readonly string[]): Record<string, string> {
+function pick(headers: RelayHeaders, names: readonly string[]): Record<string, string> {
   const connection = headers.get('connection');
   const hopByHop =
     connection === null

@@ -16,6 +16,7 @@
  * @module
  */
 
+export type { BodyOutcome, RelayBodyGuard } from './create-body-guard.ts';
 /**
  * The in-memory rate-limit store (one instance; bounded memory).
  *
@@ -37,6 +38,17 @@ export {
  */
 export { createRelay, type Relay } from './create-relay.ts';
 /**
+ * The relay's policy with the I/O left to a transport, for adapters that serve it on their runtime's own
+ * server and HTTP client (no `Request`/`Response` on the hot path), and the transport's contract. Apps use
+ * `createRelay` or an adapter's `serveRelay`.
+ *
+ * @example
+ * const engine = createRelayEngine({ resolver, authorize, mountPath: '/api/openai' });
+ * await engine.ready();
+ * await engine.handle(incoming, transport); // see RelayTransport
+ */
+export { createRelayEngine, type RelayEngine } from './create-relay-engine.ts';
+/**
  * The default allowlist, to extend rather than retype.
  *
  * @example
@@ -50,6 +62,7 @@ export { defaultRoutes } from './default-routes.ts';
  * const store: RateLimitStore = { hit: …, acquire: …, release: … };
  */
 export type { RateLimitDecision, RateLimitStore } from './rate-limit-store.ts';
+export type { BodyBytes } from './read-body-bytes.ts';
 /**
  * The relay's error codes and body shape, for servers that answer in the same shape (e.g. a framing error
  * `serveRelay` refuses before a `Request` exists).
@@ -77,3 +90,10 @@ export type {
   RelayRoute,
   RelayUsage,
 } from './relay-options.ts';
+export type {
+  RelayHeaders,
+  RelayIncoming,
+  RelayTransport,
+  RelayUpstreamRequest,
+  RelayUpstreamResponse,
+} from './relay-transport.ts';

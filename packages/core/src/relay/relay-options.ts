@@ -102,7 +102,10 @@ export interface RelayEvent {
 export interface RelayOptions {
   /** Server credentials. Its `baseURL` is the one upstream; the browser never picks a host. */
   resolver: CredentialResolver;
-  /** The app's session check, called before the body is read. It must not read the body itself. */
+  /**
+   * The app's session check, called before the body is read. It must not read the body itself: a transport
+   * that is not Fetch-based (Node's `serveRelay`) hands it a `Request` with method, URL and headers only.
+   */
   authorize: RelayAuthorize;
   /** Where the relay is mounted, e.g. `'/api/openai'`: `<mountPath>/chat/completions` goes to `<baseURL>/chat/completions`. Default `''`. */
   mountPath?: string | undefined;

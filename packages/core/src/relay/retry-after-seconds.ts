@@ -1,3 +1,5 @@
+import type { RelayHeaders } from './relay-transport.ts';
+
 /** Bounds of the `Retry-After` the relay passes on, in seconds. */
 export const retryAfterBounds: { readonly min: number; readonly max: number; readonly fallback: number } = {
   min: 1,
@@ -16,7 +18,7 @@ const imfFixdate = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} 
  * retryAfterSeconds(new Headers({ 'retry-after-ms': '1500' })); // 2
  * retryAfterSeconds(new Headers({ 'retry-after': '-5' })); // 2
  */
-export function retryAfterSeconds(headers: Headers, now: number = Date.now()): number {
+export function retryAfterSeconds(headers: RelayHeaders, now: number = Date.now()): number {
   const ms = headers.get('retry-after-ms')?.trim();
   const value = headers.get('retry-after')?.trim();
   let waitMs: number | undefined;
@@ -31,6 +33,6 @@ export function retryAfterSeconds(headers: Headers, now: number = Date.now()): n
 }
 
 /** True when the upstream said anything about retrying (then the relay passes a clamped value on). */
-export function hasRetryAfter(headers: Headers): boolean {
-  return headers.has('retry-after-ms') || headers.has('retry-after');
+export function hasRetryAfter(headers: RelayHeaders): boolean {
+  return headers.get('retry-after-ms') !== null || headers.get('retry-after') !== null;
 }

@@ -1,0 +1,216 @@
+import { createSseParser, type SseEvent } from './create-sse-parser.ts';
+import { readUsage } from './read-usage.ts';
+import { type RelayErrorCode, relayErrorBody } from './relay-error.ts';
+import type { RelayUsage } from './relay-options.ts';
+
+/** How a relayed body ended. */
+export interface BodyOutcome {
+  usage?: RelayUsage;
+  /** Why it ended early. */
+  error?: RelayErrorCode;
+  /** The code of an error the API reported inside the stream. */
+  streamError?: string;
+}
+
+/** Options of {@link createBodyGuard}. */
+export interface BodyGuardOptions {
+  /** A `text/event-stream` body: forwarded event by event, never a torn event. */
+  sse: boolean;
+  /** Read token usage (and stream errors) for the event hook. */
+  meter: boolean;
+  idleTimeoutMs: number;
+  maxEventBytes: number;
+  /** Aborts the upstream request. */
+  abort(): void;
+  /** True once the client has gone, so a failed upstream read is its doing, not the upstream's. */
+  clientGone(): boolean;
+  /** Called once, when the body is over however it ended. */
+  finish(outcome: BodyOutcome): void;
+}
+
+/**
+ * The relay's policy over a response body as it passes, chunk by chunk, whatever moves the bytes (a Web
+ * `ReadableStream`, or a runtime's own sockets). The transport reads upstream, hands each chunk to `push` and
+ * writes what it returns; it stops early through `fail` (idle timeout, upstream error, client gone, or
+ * `failed` after a push) and calls `end` when the upstream body is complete.
+ */
+export interface RelayBodyGuard {
+  /** The body is a `text/event-stream`. */
+  readonly sse: boolean;
+  /** Longest upstream silence allowed between two chunks; then `fail('upstream_timeout')`. */
+  readonly idleTimeoutMs: number;
+  /**
+   * What to send the client for this upstream chunk, or `null` for nothing yet (an SSE event is held until it
+   * is complete). Afterwards `failed` may be set: then send what this returned and call `fail(failed)`.
+   */
+  push(chunk: Uint8Array): Uint8Array | null;
+  /** Set by `push` when the stream must stop (an SSE event over `maxEventBytes`). */
+  readonly failed: RelayErrorCode | undefined;
+  /** The upstream body is complete: the last bytes to send (`null`: none), and the outcome is reported. */
+  end(): Uint8Array | null;
+  /**
+   * Stops early: aborts the upstream request and reports the outcome (once, however often it is called: an
+   * idle timer may call it before the failed read does). Returns a final SSE `error` event (in
+   * OpenAI's shape, which the SDKs raise as an `APIError`) to send before ending the response, or `null` when
+   * the response must be cut instead so it cannot pass for complete (a non-SSE body, or the client is gone).
+   */
+  fail(code: RelayErrorCode): Uint8Array | null;
+  /** The upstream read failed: the code to `fail` with (the client leaving, else an unreachable upstream). */
+  readFailure(): RelayErrorCode;
+}
+
+const encoder = new TextEncoder();
+const noop = () => undefined;
+// JSON bodies up to this size are parsed whole for usage; past it only the tail is kept (usage comes last).
+const meterWholeBytes = 1024 * 1024;
+const meterTailBytes = 64 * 1024;
+
+/**
+ * Creates the per-response {@link RelayBodyGuard}: SSE bodies pass event by event (never a torn event, never
+ * an event over `maxEventBytes`), other bodies chunk by chunk; usage and in-stream API errors are read on the
+ * way for `onEvent`, in bounded memory.
+ *
+ * @example
+ * const guard = createBodyGuard({ sse: true, meter: false, idleTimeoutMs: 300_000, maxEventBytes: 8 << 20,
+ *   abort: () => controller.abort(), clientGone: () => false, finish: log });
+ * const out = guard.push(chunk); // write `out` when not null; then check guard.failed
+ */
+export function createBodyGuard(options: BodyGuardOptions): RelayBodyGuard {
+  const { sse, meter } = options;
+  let finished = false;
+  let failed: RelayErrorCode | undefined;
+  let usage: RelayUsage | undefined;
+  let streamError: string | undefined;
+  let held: Uint8Array[] = [];
+  const json = meter && !sse ? createJsonMeter() : undefined;
+  const inspect = ({ event, data }: SseEvent) => {
+    if (data.includes('"usage"')) usage = readUsage(parse(data)) ?? usage;
+    if (event === 'error' || data.includes('"error"'))
+      streamError = errorCodeOf(event, parse(data)) ?? streamError;
+  };
+  const parser = sse
+    ? createSseParser({ maxEventBytes: options.maxEventBytes, onEvent: meter ? inspect : noop })
+    : undefined;
+
+  const report = (error?: RelayErrorCode) => {
+    if (finished) return;
+    finished = true;
+    const outcome: BodyOutcome = {};
+    const found = usage ?? json?.usage();
+    if (found) outcome.usage = found;
+    if (error) outcome.error = error;
+    if (streamError) outcome.streamError = streamError;
+    options.finish(outcome);
+  };
+
+  return {
+    sse,
+    idleTimeoutMs: options.idleTimeoutMs,
+    get failed() {
+      return failed;
+    },
+    push(chunk) {
+      if (!parser) {
+        json?.push(chunk);
+        return chunk;
+      }
+      const boundary = parser.push(chunk);
+      // The events before an oversized one go out whole; the oversized one never does.
+      if (parser.failed) failed = 'event_too_large';
+      // No event ended in this chunk: hold it (the parser caps an event's size) and read on.
+      if (boundary === -1) {
+        if (!parser.failed) held.push(chunk);
+        return null;
+      }
+      const head = chunk.subarray(0, boundary);
+      const out = held.length === 0 ? head : concat([...held, head]);
+      // A copy: `head` shares the buffer, and the client side may transfer what it is given.
+      held = boundary < chunk.byteLength && !parser.failed ? [chunk.slice(boundary)] : [];
+      return out;
+    },
+    end() {
+      const rest = held.length > 0 ? concat(held) : null;
+      held = [];
+      report();
+      return rest;
+    },
+    fail(code) {
+      held = [];
+      options.abort();
+      report(code);
+      return sse && code !== 'client_closed_request'
+        ? encoder.encode(`event: error\ndata: ${JSON.stringify(relayErrorBody(code))}\n\n`)
+        : null;
+    },
+    readFailure() {
+      return options.clientGone() ? 'client_closed_request' : 'upstream_unreachable';
+    },
+  };
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The code of an error event: Chat Completions send `{error}`, the Responses API `type: 'error'` or `response.failed`. */
+function errorCodeOf(event: string, value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return event === 'error' ? 'error' : undefined;
+  const body = value as {
+    type?: unknown;
+    code?: unknown;
+    error?: { code?: unknown } | null;
+    response?: { error?: { code?: unknown } | null };
+  };
+  const error = body.error ?? (body.type === 'response.failed' ? body.response?.error : undefined);
+  if (error == null && body.type !== 'error' && event !== 'error') return undefined;
+  const code = error?.code ?? body.code;
+  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'error';
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
+}
+
+/** Collects a JSON body for its `usage`, in bounded memory: whole up to 1 MiB, else its last 64 KiB. */
+function createJsonMeter(): { push(chunk: Uint8Array): void; usage(): RelayUsage | undefined } {
+  let chunks: Uint8Array[] = [];
+  let size = 0;
+  let whole = true;
+  return {
+    push(chunk) {
+      // Copies: the originals go on to the client, which may transfer their buffers.
+      chunks.push(chunk.slice());
+      size += chunk.byteLength;
+      if (size > meterWholeBytes) whole = false;
+      while (!whole && chunks.length > 1 && size - chunks[0]!.byteLength >= meterTailBytes) {
+        size -= chunks.shift()!.byteLength;
+      }
+    },
+    usage() {
+      const text = new TextDecoder().decode(concat(chunks));
+      chunks = [];
+      if (whole) return readUsage(parse(text));
+      // The last `"usage":{` outside any string (inside one its quotes would be escaped), to its closing brace.
+      const at = text.lastIndexOf('"usage":');
+      const open = text.indexOf('{', at);
+      if (at < 0 || open < 0 || text.slice(at + 8, open).trim() !== '') return undefined;
+      let depth = 0;
+      for (let i = open; i < text.length; i++) {
+        if (text[i] === '{') depth++;
+        else if (text[i] === '}' && --depth === 0)
+          return readUsage({ usage: parse(text.slice(open, i + 1)) });
+      }
+      return undefined;
+    },
+  };
+}

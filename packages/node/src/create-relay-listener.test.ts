@@ -1,0 +1,238 @@
+import { assertNoLeak, fakeKey, startUpstream, type Upstream } from '@auth/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createResolver,
+  fromProvider,
+  fromValues,
+  type RelayEvent,
+  type RelayServer,
+  type ServeRelayOptions,
+  serveRelay,
+} from './index.ts';
+import { scopedEnv } from './testing/scoped-env.ts';
+
+/*
+ * serveRelay's byte path (core's policy on node:http + undici, no Request/Response): the response-side policy
+ * that the relay conformance suite does not reach — stream limits, upstream faults, disconnects, the 401 retry,
+ * metering — proven here on real sockets. Core's own tests prove the same policy over Fetch.
+ */
+
+const MOUNT = '/api/openai';
+const env = scopedEnv();
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  env.restore();
+});
+
+interface Harness {
+  upstream: Upstream;
+  relay: RelayServer;
+  key: string;
+  events: RelayEvent[];
+  logs: string[];
+  post(body: unknown, init?: { signal?: AbortSignal }): Promise<Response>;
+}
+
+async function setup(options: Partial<ServeRelayOptions> = {}): Promise<Harness> {
+  const upstream = await startUpstream();
+  cleanups.push(() => upstream.close());
+  const key = fakeKey('project');
+  const events: RelayEvent[] = [];
+  const relay = await serveRelay({
+    resolver: createResolver({ apiKey: key, baseURL: upstream.url, organization: null, project: null }),
+    authorize: (request) => {
+      const user = /(?:^|; )session=(\w+)/.exec(request.headers.get('cookie') ?? '')?.[1];
+      return user === undefined ? null : { id: user };
+    },
+    mountPath: MOUNT,
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+  cleanups.push(() => relay.close());
+  return {
+    upstream,
+    relay,
+    key,
+    events,
+    logs: [],
+    post: (body, init = {}) =>
+      fetch(`${relay.url}${MOUNT}/chat/completions`, {
+        method: 'POST',
+        headers: { cookie: 'session=alice', origin: relay.url, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        ...init,
+      }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await sleep(5);
+  }
+}
+
+const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+
+describe('serveRelay byte path: streams', () => {
+  it('passes SSE through event by event, meters usage, and sends no encoding but identity upstream', async () => {
+    const h = await setup();
+    h.upstream.reply({
+      type: 'sse',
+      events: [
+        '{"choices":[{"delta":{"content":"a"}}]}',
+        '{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}',
+        '[DONE]',
+      ],
+    });
+    const response = await h.post({ ...chat, stream: true });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(text.split('\n\n').filter(Boolean)).toHaveLength(3);
+    await waitFor(() => h.events.length === 1, 'the event');
+    expect(h.events[0]).toMatchObject({ status: 200, stream: true, usage: { totalTokens: 7 } });
+    expect(h.upstream.requests[0]!.headers['accept-encoding']).toEqual(['identity']);
+    assertNoLeak({ responses: [response, text], upstreamRequests: [] }, [h.key]);
+  });
+
+  it('an upstream silent past idleTimeoutMs ends the stream with an SSE error event; the upstream request is aborted', async () => {
+    const h = await setup({ limits: { idleTimeoutMs: 300 } });
+    h.upstream.reply({ type: 'stall', phase: 'body' });
+    const started = Date.now();
+    const response = await h.post({ ...chat, stream: true });
+    const text = await response.text();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(text).toContain('event: error');
+    expect(text).toContain('"code":"upstream_timeout"');
+    await waitFor(() => h.upstream.requests[0]?.aborted === true, 'upstream aborted');
+    await waitFor(() => h.events.length === 1, 'the event');
+    expect(h.events[0]!.error).toMatchObject({ code: 'upstream_timeout' });
+  });
+
+  it('an SSE event over maxEventBytes never goes out: the events before it do, then an error event', async () => {
+    const h = await setup({ limits: { maxEventBytes: 1024 } });
+    h.upstream.reply({ type: 'sse', events: ['{"ok":1}', `"${'x'.repeat(4096)}"`, '[DONE]'] });
+    const response = await h.post({ ...chat, stream: true });
+    const text = await response.text();
+    expect(text.startsWith('data: {"ok":1}\n\n')).toBe(true);
+    expect(text).not.toContain('xxxx');
+    expect(text).toContain('"code":"event_too_large"');
+    await waitFor(() => h.events.length === 1, 'the event');
+    expect(h.events[0]!.error).toMatchObject({ code: 'event_too_large' });
+  });
+
+  it('an upstream reset mid-stream ends the SSE stream with an error event, never a clean end', async () => {
+    const h = await setup();
+    h.upstream.reply({ type: 'reset', afterChunks: 1 });
+    const response = await h.post({ ...chat, stream: true });
+    const text = await response.text();
+    expect(text).toContain('"code":"upstream_unreachable"');
+    await waitFor(() => h.events.length === 1, 'the event');
+    expect(h.events[0]!.error).toMatchObject({ code: 'upstream_unreachable' });
+  });
+
+  it('a client that leaves mid-stream aborts the upstream request and frees its stream slot', async () => {
+    const h = await setup({ rateLimit: { maxConcurrentStreams: 1 } });
+    h.upstream.reply({ type: 'stall', phase: 'body' });
+    const controller = new AbortController();
+    const response = await h.post({ ...chat, stream: true }, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await waitFor(() => h.upstream.requests[0]?.aborted === true, 'upstream aborted');
+    await waitFor(() => h.events.length === 1, 'the event');
+    expect(h.events[0]!.error).toMatchObject({ code: 'client_closed_request' });
+    // The slot is back: a second stream of the same principal is allowed.
+    h.upstream.reply({ type: 'sse', chunks: 2 });
+    const next = await h.post({ ...chat, stream: true });
+    expect(next.status).toBe(200);
+    await next.text();
+  });
+});
+
+describe('serveRelay byte path: upstream answers', () => {
+  it('JSON passes through with usage metered; a JSON body cut mid-way is cut for the client too', async () => {
+    const h = await setup();
+    const response = await h.post(chat);
+    const body = (await response.json()) as { object?: string };
+    expect(response.status).toBe(200);
+    expect(body.object).toBe('chat.completion');
+    await waitFor(() => h.events.length === 1, 'the event');
+    expect(h.events[0]!.usage?.totalTokens).toBeGreaterThan(0);
+
+    h.upstream.reply({
+      type: 'raw',
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"partial":');
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+    });
+    const cut = await h.post(chat);
+    await expect(cut.text()).rejects.toThrow();
+    await waitFor(() => h.events.length === 2, 'the second event');
+    expect(h.events[1]!.error).toMatchObject({ code: 'upstream_unreachable' });
+  });
+
+  it('429 → 429 with a clamped Retry-After; 5xx → 502; a redirect → 502, never followed; 401/403 → 502 without OpenAI’s text', async () => {
+    const h = await setup();
+    h.upstream.reply({ type: 'status', status: 429, retryAfter: '9999' });
+    const limited = await h.post(chat);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('60');
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('upstream_rate_limited');
+    h.upstream.reply({ type: 'status', status: 503 });
+    expect((await h.post(chat)).status).toBe(502);
+    h.upstream.reply({ type: 'redirect', status: 307, location: 'http://127.0.0.1:9/elsewhere' });
+    const redirected = await h.post(chat);
+    expect(redirected.status).toBe(502);
+    expect(((await redirected.json()) as { error: { code: string } }).error.code).toBe('upstream_redirect');
+    h.upstream.reply({ type: 'auth_error', code: 'mismatched_project' });
+    const refused = await h.post(chat);
+    const refusedText = await refused.text();
+    expect(refused.status).toBe(502);
+    expect(refusedText).toContain('upstream_auth_failed');
+    expect(refusedText).not.toMatch(/project/i);
+    expect(h.upstream.requests).toHaveLength(4);
+    assertNoLeak({ responses: [refusedText], upstreamRequests: [] }, [h.key]);
+  });
+
+  it('F49: a 401 invalid_api_key after rotation reloads the key once and retries once with the new one', async () => {
+    const upstream = await startUpstream();
+    cleanups.push(() => upstream.close());
+    const keys = [fakeKey('project'), fakeKey('project')];
+    let loads = 0;
+    const relay = await serveRelay({
+      resolver: createResolver({
+        sources: [fromValues({ baseURL: upstream.url }), fromProvider(() => keys[Math.min(loads++, 1)]!)],
+      }),
+      authorize: () => ({ id: 'alice' }),
+      mountPath: MOUNT,
+    });
+    cleanups.push(() => relay.close());
+    upstream.reply({ type: 'auth_error', code: 'invalid_api_key' });
+    const response = await fetch(`${relay.url}${MOUNT}/models`);
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(loads).toBe(2);
+    expect(upstream.requests.map((request) => request.headers.authorization)).toEqual([
+      [`Bearer ${keys[0]}`],
+      [`Bearer ${keys[1]}`],
+    ]);
+    assertNoLeak({ responses: [response, text], upstreamRequests: [] }, keys);
+  });
+
+  it('an upstream that never answers → 504 at timeoutMs, the upstream request aborted', async () => {
+    const h = await setup({ limits: { timeoutMs: 300 } });
+    h.upstream.reply({ type: 'stall', phase: 'headers' });
+    const response = await h.post(chat);
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    await waitFor(() => h.upstream.requests[0]?.aborted === true, 'upstream aborted');
+  });
+});

@@ -1,0 +1,342 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type BodyBytes,
+  createRelayEngine,
+  type RelayBodyGuard,
+  type RelayIncoming,
+  type RelayOptions,
+  type RelayTransport,
+  type RelayUpstreamResponse,
+} from '@auth/core/relay';
+import type { Dispatcher } from 'undici';
+import { dispatcherFor, loadUndici, proxyKey } from './node-dispatcher.ts';
+import {
+  closeIfUnread,
+  hasBody,
+  type NodeListener,
+  readOrigin,
+  refuse,
+  representableMethods,
+  requestURL,
+  unrepresentableMethods,
+} from './to-node-listener.ts';
+
+/** Options of {@link createRelayListener}: the relay's own (without `fetch`), plus the public origin. */
+export interface RelayListenerOptions extends Omit<RelayOptions, 'fetch'> {
+  /** The public origin the app is reached at (behind a TLS-terminating proxy). Default: `http://` + `Host`. */
+  origin?: string | undefined;
+}
+
+/** A `node:http` listener serving the relay, with the relay's start-up check. */
+export interface RelayListener extends NodeListener {
+  /** Checks the server credentials (see `Relay.ready`) and loads the HTTP client. */
+  ready(): Promise<void>;
+}
+
+/** An undici answer: its head for the relay's policy, its body still in the socket. */
+interface UndiciUpstream extends RelayUpstreamResponse {
+  readonly body: Dispatcher.ResponseData['body'];
+}
+
+const noop = () => undefined;
+
+/**
+ * The relay's policy (core's `createRelayEngine`, the same code as `createRelay`) on Node's own I/O: `node:http`
+ * in, undici's keep-alive pool out, and the upstream bytes written straight into the `ServerResponse`. No
+ * Fetch `Request`, `Response` or Web stream on the hot path; `authorize` gets a `Request` with the method, URL
+ * and headers (its body is null: the relay reads the body itself, after the session check).
+ *
+ * @example
+ * const listener = createRelayListener({ resolver, authorize, mountPath: '/api/openai' });
+ * await listener.ready();
+ * createServer(listener).listen(3000, '127.0.0.1');
+ */
+export function createRelayListener(options: RelayListenerOptions): RelayListener {
+  const { origin: publicOrigin, ...relayOptions } = options;
+  const ownOrigin = publicOrigin === undefined ? undefined : readOrigin(publicOrigin, 'serveRelay');
+  const engine = createRelayEngine(relayOptions);
+  const key = proxyKey(process.env);
+  let dispatcher: Dispatcher | undefined;
+  const loadDispatcher = async () => {
+    dispatcher ??= dispatcherFor(await loadUndici(), key);
+    return dispatcher;
+  };
+
+  // The upstream URL is always the resolver's base plus a path: split it without a URL parse per request.
+  let origin = '';
+  const send: RelayTransport<void, UndiciUpstream>['send'] = async (request) => {
+    const { url } = request;
+    if (origin === '' || !url.startsWith(origin) || url[origin.length] !== '/') origin = new URL(url).origin;
+    const { statusCode, headers, body } = await (dispatcher ?? (await loadDispatcher())).request({
+      origin,
+      path: url.slice(origin.length),
+      method: request.method as Dispatcher.HttpMethod,
+      // Bytes pass through untouched, so ask for them unencoded: undici does not decode gzip as fetch does.
+      headers: { ...request.headers, 'accept-encoding': 'identity' },
+      body: request.body ?? null,
+      signal: request.signal,
+      // The relay's own timeouts (limits.timeoutMs, idleTimeoutMs) govern; undici's 300 s defaults would cut first.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    // A body nobody reads must not hold its socket, nor raise an unhandled 'error'.
+    body.on('error', noop);
+    return {
+      status: statusCode,
+      headers: {
+        get(name) {
+          const value = headers[name];
+          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+        },
+      },
+      body,
+      text: (maxBytes, idleTimeoutMs) => readText(body, maxBytes, idleTimeoutMs),
+      discard() {
+        // Read and dropped (up to undici's small limit), so the keep-alive connection can be reused.
+        body.dump().catch(noop);
+      },
+    };
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    if (unrepresentableMethods.has(method.toUpperCase())) {
+      refuse(req, res, 405, 'method_not_allowed', { allow: representableMethods });
+      return;
+    }
+    const href = requestURL(req, ownOrigin);
+    if (href === undefined) {
+      refuse(req, res, 403, 'invalid_path');
+      return;
+    }
+    const url = new URL(href);
+
+    let gone = false;
+    let onGone: (() => void) | undefined;
+    // 'close' before 'finish' is the client going away (a closed tab, an aborted fetch) mid-request or mid-stream.
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      gone = true;
+      onGone?.();
+    });
+    const incoming: RelayIncoming = {
+      method,
+      url,
+      headers: {
+        get(name) {
+          // Every field line of a name, joined as `Headers.get` does (node's `headers` keeps only the first of some).
+          const values = req.headersDistinct[name];
+          return values === undefined ? null : values.join(', ');
+        },
+      },
+      hasBody: hasBody(req, method),
+      readBody: (maxBytes, timeoutMs) => readBody(req, maxBytes, timeoutMs),
+      clientGone: () => gone,
+      onClientGone(listener) {
+        onGone = listener;
+        return () => {
+          onGone = undefined;
+        };
+      },
+      toRequest() {
+        const raw = req.rawHeaders;
+        const headers: [string, string][] = [];
+        for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
+        return new Request(href, { method, headers });
+      },
+    };
+
+    const transport: RelayTransport<void, UndiciUpstream> = {
+      send,
+      reply(status, headers, body) {
+        if (res.destroyed) return;
+        closeIfUnread(req, res);
+        res.writeHead(status, headers);
+        res.end(body ?? undefined);
+      },
+      pipe(status, headers, upstream, guard) {
+        pipeToResponse(req, res, status, headers, upstream.body, guard);
+      },
+    };
+    await engine.handle(incoming, transport);
+  };
+
+  const listener: NodeListener = (req, res) => {
+    serve(req, res).catch(() => {
+      // Only a bug lands here; the client must not hang on it.
+      res.destroy();
+    });
+  };
+  return Object.assign(listener, {
+    async ready(): Promise<void> {
+      await engine.ready();
+      await loadDispatcher();
+    },
+  });
+}
+
+/** Reads a request body into one buffer: no more than `maxBytes`, no pause longer than `timeoutMs`. */
+function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<BodyBytes> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    // One timer for the whole read, pushed back on progress (a timer per chunk costs more than the chunk).
+    let deadline = Date.now() + timeoutMs;
+    const check = () => {
+      const left = deadline - Date.now();
+      if (left > 0) timer = setTimeout(check, left);
+      else finish({ ok: false, reason: 'timeout' });
+    };
+    let timer = setTimeout(check, timeoutMs);
+    const finish = (result: BodyBytes) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFail);
+      req.off('close', onClose);
+      // What is left unread stays unread: the answer closes the connection (closeIfUnread).
+      if (!result.ok) req.pause();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        finish({ ok: false, reason: 'too_large' });
+        return;
+      }
+      chunks.push(chunk);
+      deadline = Date.now() + timeoutMs;
+    };
+    const onEnd = () => {
+      // A copy out of Node's shared pool: the bytes go upstream and through JSON checks on their own buffer.
+      const bytes = new Uint8Array(total);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      finish({ ok: true, bytes });
+    };
+    const onFail = () => finish({ ok: false, reason: 'failed' });
+    const onClose = () => {
+      if (!req.complete) onFail();
+    };
+    if (req.readableEnded) {
+      onEnd();
+      return;
+    }
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onFail);
+    req.once('close', onClose);
+  });
+}
+
+/** Reads a small upstream body as text: `undefined` past `maxBytes`, after `idleTimeoutMs` of silence, or on error. */
+function readText(
+  body: UndiciUpstream['body'],
+  maxBytes: number,
+  idleTimeoutMs: number,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let timer = setTimeout(() => finish(undefined), idleTimeoutMs);
+    const finish = (text: string | undefined) => {
+      clearTimeout(timer);
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      if (text === undefined) body.destroy();
+      resolve(text);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > maxBytes) return finish(undefined);
+      chunks.push(chunk);
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(undefined), idleTimeoutMs);
+    };
+    const onEnd = () => finish(new TextDecoder().decode(Buffer.concat(chunks, total)));
+    const onError = () => finish(undefined);
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+  });
+}
+
+/**
+ * Writes an upstream body into the response as it arrives, through the relay's guard (SSE event boundaries and
+ * size, usage metering, idle timeout), with backpressure: a slow client pauses the upstream read.
+ */
+function pipeToResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: UndiciUpstream['body'],
+  guard: RelayBodyGuard,
+): void {
+  let done = false;
+  let timedOut = false;
+  let deadline = Date.now() + guard.idleTimeoutMs;
+  const check = () => {
+    const left = deadline - Date.now();
+    if (left > 0) timer = setTimeout(check, left);
+    else {
+      timedOut = true;
+      stop('upstream_timeout');
+    }
+  };
+  let timer = setTimeout(check, guard.idleTimeoutMs);
+  const cleanup = () => {
+    done = true;
+    clearTimeout(timer);
+    body.off('data', onData);
+    body.off('end', onEnd);
+    res.off('drain', onDrain);
+    res.off('close', onClose);
+  };
+  const stop = (code: Parameters<RelayBodyGuard['fail']>[0]) => {
+    if (done) return;
+    cleanup();
+    body.destroy();
+    const tail = guard.fail(code);
+    // An SSE stream ends with an error event the SDKs raise; any other body is cut so it cannot pass for whole.
+    if (tail !== null && !res.destroyed) res.end(tail);
+    else res.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    deadline = Date.now() + guard.idleTimeoutMs;
+    const out = guard.push(chunk);
+    if (out !== null && !res.write(out)) body.pause();
+    if (guard.failed !== undefined) stop(guard.failed);
+  };
+  const onDrain = () => body.resume();
+  const onEnd = () => {
+    if (done) return;
+    cleanup();
+    const rest = guard.end();
+    if (rest === null) res.end();
+    else res.end(rest);
+  };
+  const onError = () => stop(timedOut ? 'upstream_timeout' : guard.readFailure());
+  const onClose = () => {
+    if (!res.writableFinished) stop('client_closed_request');
+  };
+
+  if (res.destroyed) {
+    stop('client_closed_request');
+    return;
+  }
+  closeIfUnread(req, res);
+  res.writeHead(status, headers);
+  // A stream's headers go out now, so an SSE client sees it open before the first event; other bodies send
+  // their headers with the first chunk, in one packet.
+  if (guard.sse) res.flushHeaders();
+  body.on('data', onData);
+  body.once('end', onEnd);
+  body.on('error', onError);
+  res.on('drain', onDrain);
+  res.once('close', onClose);
+}
