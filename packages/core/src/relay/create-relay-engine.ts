@@ -14,7 +14,12 @@ import type { RateLimitDecision } from './rate-limit-store.ts';
 import { pickRealtimeSecret, realtimeSecretRequest } from './realtime-client-secret.ts';
 import { type RelayErrorCode, relayErrorBody, relayErrorStatus } from './relay-error.ts';
 import type { RelayEvent, RelayEventError, RelayOptions, RelayPrincipal } from './relay-options.ts';
-import type { RelayIncoming, RelayTransport, RelayUpstreamResponse } from './relay-transport.ts';
+import type {
+  RelayAbortSignal,
+  RelayIncoming,
+  RelayTransport,
+  RelayUpstreamResponse,
+} from './relay-transport.ts';
 import { hasRetryAfter, retryAfterSeconds } from './retry-after-seconds.ts';
 
 /**
@@ -314,7 +319,7 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
 
     // The upstream URL is the resolved base plus validated segments: never a URL resolved from the browser's.
     const target = `${credentials.baseURL}/${path.segments.join('/')}${url.search}`;
-    let controller: AbortController | undefined;
+    let controller: AbortLatch | undefined;
     const unsubscribe = incoming.onClientGone(() => controller?.abort());
     let settled = false;
     let piped = false;
@@ -334,7 +339,7 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
     if (payload !== undefined) forwarded['content-type'] = 'application/json';
 
     const send = async (current: Credentials): Promise<U | RelayErrorCode> => {
-      const attempt = new AbortController();
+      const attempt = createAbortLatch();
       controller = attempt;
       if (incoming.clientGone()) return 'client_closed_request';
       let timedOut = false;
@@ -348,7 +353,7 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
           method,
           headers: { ...forwarded, ...current.headers() },
           body: payload,
-          signal: attempt.signal,
+          signal: attempt,
         });
       } catch {
         if (incoming.clientGone()) return 'client_closed_request';
@@ -482,6 +487,42 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
       await resolveChecked();
     },
   };
+}
+
+/** A {@link RelayAbortSignal} and the means to fire it. */
+interface AbortLatch extends RelayAbortSignal {
+  abort(): void;
+}
+
+/**
+ * An abort signal without `EventTarget`: one per upstream attempt, where an `AbortController` costs more than
+ * the rest of the request's policy (a transport that needs a real `AbortSignal`, as `fetch` does, makes one).
+ */
+function createAbortLatch(): AbortLatch {
+  let listeners: (() => void)[] | undefined;
+  const latch = {
+    aborted: false,
+    abort() {
+      if (latch.aborted) return;
+      latch.aborted = true;
+      const pending = listeners;
+      listeners = undefined;
+      for (const listener of pending ?? []) {
+        try {
+          listener();
+        } catch {}
+      }
+    },
+    addEventListener(_type: 'abort', listener: () => void) {
+      if (listeners === undefined) listeners = [];
+      listeners.push(listener);
+    },
+    removeEventListener(_type: 'abort', listener: () => void) {
+      const at = listeners?.indexOf(listener) ?? -1;
+      if (at >= 0) listeners!.splice(at, 1);
+    },
+  };
+  return latch;
 }
 
 function isJson(contentType: string | null): boolean {

@@ -51,12 +51,17 @@ export function createRelay(options: RelayOptions): Relay {
 
   const transport: RelayTransport<Response, FetchUpstream> = {
     async send({ url, method, headers, body, signal }) {
+      // `fetch` takes only a real AbortSignal.
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      signal.addEventListener('abort', abort);
+      if (signal.aborted) abort();
       const response = await fetchUpstream(url, {
         method,
         headers,
         body: body ?? null,
         redirect: 'manual',
-        signal,
+        signal: controller.signal,
       });
       return {
         response,

@@ -91,6 +91,7 @@ export type {
   RelayUsage,
 } from './relay-options.ts';
 export type {
+  RelayAbortSignal,
   RelayHeaders,
   RelayIncoming,
   RelayTransport,

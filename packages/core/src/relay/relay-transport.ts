@@ -28,13 +28,23 @@ export interface RelayIncoming {
   toRequest(): Request;
 }
 
+/**
+ * Aborts an upstream request: `addEventListener('abort', …)` and `aborted`, the part of `AbortSignal` that
+ * undici (and most clients) accept.
+ */
+export interface RelayAbortSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** The upstream request the relay decided on: the API URL, the allowed headers plus the server credentials. */
 export interface RelayUpstreamRequest {
   readonly url: string;
   readonly method: string;
   readonly headers: Record<string, string>;
   readonly body: Uint8Array<ArrayBuffer> | undefined;
-  readonly signal: AbortSignal;
+  readonly signal: RelayAbortSignal;
 }
 
 /** The head of an upstream response, with its body still unread. */
