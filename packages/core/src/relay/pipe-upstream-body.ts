@@ -18,11 +18,39 @@ export function pipeUpstreamBody(
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let timedOut = false;
+  // One idle timer for the whole body, pushed back on progress: a timer per read costs more than an SSE event.
+  let deadline = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    // Paused while the client has not pulled: `arm` starts a new timer when reading resumes.
+    if (deadline === Number.POSITIVE_INFINITY) {
+      timer = undefined;
+      return;
+    }
+    const left = deadline - Date.now();
+    if (left > 0) {
+      timer = setTimeout(check, left);
+      return;
+    }
+    timer = undefined;
+    timedOut = true;
+    // Aborts the upstream request, so the pending read fails and `pull` ends the stream with the error.
+    guard.fail('upstream_timeout');
+  };
+  const arm = () => {
+    deadline = Date.now() + guard.idleTimeoutMs;
+    timer ??= setTimeout(check, guard.idleTimeoutMs);
+  };
+  const disarm = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
 
   const stop = (
     controller: ReadableStreamDefaultController<Uint8Array>,
     code: Parameters<RelayBodyGuard['fail']>[0],
   ) => {
+    disarm();
     reader.cancel().catch(noop);
     const tail = guard.fail(code);
     try {
@@ -38,19 +66,16 @@ export function pipeUpstreamBody(
     async pull(controller) {
       for (;;) {
         let result: ReadableStreamReadResult<Uint8Array>;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          guard.fail('upstream_timeout');
-        }, guard.idleTimeoutMs);
+        // Armed only while waiting on the upstream: a slow client is not upstream silence.
+        arm();
         try {
           result = await reader.read();
         } catch {
           stop(controller, timedOut ? 'upstream_timeout' : guard.readFailure());
           return;
-        } finally {
-          clearTimeout(timer);
         }
         if (result.done) {
+          disarm();
           const rest = guard.end();
           if (rest !== null) controller.enqueue(rest);
           controller.close();
@@ -62,10 +87,15 @@ export function pipeUpstreamBody(
           stop(controller, guard.failed);
           return;
         }
-        if (out !== null) return;
+        if (out !== null) {
+          // Waiting for the client to pull again; the timer fires only if the upstream is still silent then.
+          deadline = Number.POSITIVE_INFINITY;
+          return;
+        }
       }
     },
     cancel() {
+      disarm();
       reader.cancel().catch(noop);
       guard.fail('client_closed_request');
     },
