@@ -156,12 +156,16 @@ describe('serveRelay byte path: streams', () => {
 });
 
 describe('serveRelay byte path: upstream answers', () => {
-  it('JSON passes through with usage metered; a JSON body cut mid-way is cut for the client too', async () => {
+  it('JSON passes through with its length and usage metered; a JSON body cut mid-way is cut for the client too', async () => {
     const h = await setup();
     const response = await h.post(chat);
-    const body = (await response.json()) as { object?: string };
+    const text = await response.text();
+    const body = JSON.parse(text) as { object?: string };
     expect(response.status).toBe(200);
     expect(body.object).toBe('chat.completion');
+    // The upstream's length passes through for a body passed byte for byte: no chunked framing.
+    expect(response.headers.get('content-length')).toBe(String(new TextEncoder().encode(text).byteLength));
+    expect(response.headers.get('transfer-encoding')).toBeNull();
     await waitFor(() => h.events.length === 1, 'the event');
     expect(h.events[0]!.usage?.totalTokens).toBeGreaterThan(0);
 

@@ -155,6 +155,19 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
         res.end(body ?? undefined);
       },
       pipe(status, headers, upstream, guard) {
+        // A body the guard passes byte for byte (not SSE) keeps the upstream's length: one write, no chunked
+        // framing, and a client that can tell a cut body from a whole one. Only for unencoded bodies, which is
+        // what the relay asks for.
+        const length = upstream.headers.get('content-length');
+        const encoding = upstream.headers.get('content-encoding');
+        if (
+          !guard.sse &&
+          length !== null &&
+          /^\d{1,15}$/.test(length) &&
+          (encoding === null || encoding === 'identity')
+        ) {
+          headers['content-length'] = length;
+        }
         pipeToResponse(req, res, status, headers, upstream.body, guard);
       },
     };
