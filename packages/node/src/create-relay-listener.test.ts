@@ -159,15 +159,28 @@ describe('serveRelay byte path: upstream answers', () => {
   it('JSON passes through with its length and usage metered; a JSON body cut mid-way is cut for the client too', async () => {
     const h = await setup();
     const response = await h.post(chat);
-    const text = await response.text();
-    const body = JSON.parse(text) as { object?: string };
+    const body = (await response.json()) as { object?: string };
     expect(response.status).toBe(200);
     expect(body.object).toBe('chat.completion');
-    // The upstream's length passes through for a body passed byte for byte: no chunked framing.
-    expect(response.headers.get('content-length')).toBe(String(new TextEncoder().encode(text).byteLength));
-    expect(response.headers.get('transfer-encoding')).toBeNull();
     await waitFor(() => h.events.length === 1, 'the event');
     expect(h.events[0]!.usage?.totalTokens).toBeGreaterThan(0);
+
+    // An upstream that states its length keeps it (a body passed byte for byte): no chunked framing.
+    const completion = JSON.stringify({ object: 'chat.completion', usage: { total_tokens: 5 } });
+    h.upstream.reply({
+      type: 'raw',
+      handler: (_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(completion)),
+        });
+        res.end(completion);
+      },
+    });
+    const sized = await h.post(chat);
+    expect(await sized.text()).toBe(completion);
+    expect(sized.headers.get('content-length')).toBe(String(Buffer.byteLength(completion)));
+    expect(sized.headers.get('transfer-encoding')).toBeNull();
 
     h.upstream.reply({
       type: 'raw',
@@ -179,8 +192,8 @@ describe('serveRelay byte path: upstream answers', () => {
     });
     const cut = await h.post(chat);
     await expect(cut.text()).rejects.toThrow();
-    await waitFor(() => h.events.length === 2, 'the second event');
-    expect(h.events[1]!.error).toMatchObject({ code: 'upstream_unreachable' });
+    await waitFor(() => h.events.length === 3, 'the third event');
+    expect(h.events[2]!.error).toMatchObject({ code: 'upstream_unreachable' });
   });
 
   it('429 → 429 with a clamped Retry-After; 5xx → 502; a redirect → 502, never followed; 401/403 → 502 without OpenAI’s text', async () => {
