@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type BodyBytes,
   createRelayEngine,
+  type RelayAbortSignal,
   type RelayBodyGuard,
   type RelayIncoming,
   type RelayOptions,
@@ -67,7 +68,7 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
   const send: RelayTransport<void, UndiciUpstream>['send'] = async (request) => {
     const { url } = request;
     if (origin === '' || !url.startsWith(origin) || url[origin.length] !== '/') origin = new URL(url).origin;
-    const { statusCode, headers, body } = await (dispatcher ?? (await loadDispatcher())).request({
+    const pending = (dispatcher ?? (await loadDispatcher())).request({
       origin,
       path: url.slice(origin.length),
       method: request.method as Dispatcher.HttpMethod,
@@ -79,6 +80,7 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
       headersTimeout: 0,
       bodyTimeout: 0,
     });
+    const { statusCode, headers, body } = await settleOnAbort(pending, request.signal);
     // A body nobody reads must not hold its socket, nor raise an unhandled 'error'.
     body.on('error', noop);
     return {
@@ -185,6 +187,37 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
       await engine.ready();
       await loadDispatcher();
     },
+  });
+}
+
+/**
+ * The response head, or a rejection as soon as `signal` aborts. undici acts on an abort only once it has a
+ * connection (nodejs/undici#386): an upstream that never accepts would otherwise hold the request until
+ * undici's own 10 s connect timeout, past `limits.timeoutMs` and past a client that left. A head that
+ * arrives after the abort has its body dropped.
+ */
+function settleOnAbort(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: RelayAbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Error('relay: upstream request aborted'));
+    signal.addEventListener('abort', onAbort);
+    if (signal.aborted) onAbort();
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) {
+          response.body.on('error', noop);
+          response.body.destroy();
+        }
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
   });
 }
 
