@@ -48,4 +48,5 @@ export {
   startUpstream,
   type Upstream,
   type UpstreamOptions,
+  type UpstreamStats,
 } from './start-upstream.ts';

@@ -384,6 +384,46 @@ describe('startUpstream', () => {
       expect(lastRequest(upstream).aborted).toBe(false);
     });
 
+    it('endless: a chunk at once and every delayMs, never [DONE]; the client leaving ends it as aborted', async () => {
+      const upstream = await start();
+      upstream.reply({ type: 'endless', delayMs: 20 });
+      const controller = new AbortController();
+      const response = await post(
+        `${upstream.url}/chat/completions`,
+        { stream: true },
+        { signal: controller.signal },
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = response.body!.getReader();
+      let received = '';
+      const started = Date.now();
+      // More events than any finite default (3 chunks), spread over time: it keeps going.
+      while (ssePayloads(received).length < 8) {
+        const { done, value } = await reader.read();
+        expect(done).toBe(false);
+        received += new TextDecoder().decode(value);
+      }
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      expect(received).not.toContain('[DONE]');
+      expect(JSON.parse(ssePayloads(received)[0]!)).toMatchObject({ object: 'chat.completion.chunk' });
+      expect(upstream.stats().responsesOpen).toBe(1);
+      controller.abort();
+      await waitFor(() => lastRequest(upstream).aborted);
+      await waitFor(() => upstream.stats().responsesOpen === 0);
+    });
+
+    it('endless: close() ends it', async () => {
+      const upstream = await startUpstream();
+      upstream.reply({ type: 'endless', delayMs: 10 });
+      const response = await fetch(`${upstream.url}/chat/completions`);
+      const reading = response.text();
+      await waitFor(() => upstream.requests.length === 1);
+      await upstream.close();
+      await expect(reading).rejects.toThrow();
+      expect(upstream.stats().responsesOpen).toBe(0);
+    });
+
     it('raw: hands over the response, with x-request-id already set', async () => {
       const upstream = await start();
       upstream.reply({
@@ -396,6 +436,41 @@ describe('startUpstream', () => {
       expect(response.status).toBe(418);
       expect(response.headers.get('x-request-id')).toBeTruthy();
       expect(await response.text()).toBe('teapot');
+    });
+  });
+
+  describe('stats', () => {
+    it('counts connections opened and closed, and responses in progress, whoever ends them', async () => {
+      const upstream = await start();
+      expect(upstream.stats()).toEqual({ connectionsOpened: 0, connectionsClosed: 0, responsesOpen: 0 });
+
+      // A connection that sends nothing is counted as soon as it is accepted.
+      const idle = connect(Number(new URL(upstream.origin).port), '127.0.0.1');
+      await waitFor(() => upstream.stats().connectionsOpened === 1);
+      expect(upstream.stats()).toEqual({ connectionsOpened: 1, connectionsClosed: 0, responsesOpen: 0 });
+      idle.destroy();
+      await waitFor(() => upstream.stats().connectionsClosed === 1);
+
+      // A stalled response is open until its client leaves.
+      upstream.reply({ type: 'stall', phase: 'headers' });
+      const controller = new AbortController();
+      const stalled = fetch(`${upstream.url}/models`, { signal: controller.signal }).catch(() => 'aborted');
+      await waitFor(() => upstream.stats().responsesOpen === 1);
+      expect(upstream.stats().connectionsOpened).toBe(2);
+      controller.abort();
+      expect(await stalled).toBe('aborted');
+      await waitFor(() => upstream.stats().responsesOpen === 0 && upstream.stats().connectionsClosed === 2);
+
+      // A finished response no longer counts, while its keep-alive connection stays open (fetch's pool may
+      // hold more than one).
+      const models = await fetch(`${upstream.url}/models`);
+      await models.arrayBuffer();
+      await waitFor(() => upstream.stats().responsesOpen === 0);
+      expect(upstream.stats().connectionsOpened - upstream.stats().connectionsClosed).toBeGreaterThanOrEqual(
+        1,
+      );
+      await upstream.close();
+      await waitFor(() => upstream.stats().connectionsClosed === upstream.stats().connectionsOpened);
     });
   });
 });

@@ -59,6 +59,11 @@ export type Reply =
   | { type: 'stall'; phase: 'headers' | 'body' }
   /** SSE headers and `afterChunks` chunks (default 1), then the connection is cut mid-body. */
   | { type: 'reset'; afterChunks?: number }
+  /**
+   * SSE headers, then a content chunk at once and every `delayMs` (default 100) after, never `[DONE]`: a
+   * stream that is alive but never ends. It lasts until the client leaves or `close()`.
+   */
+  | { type: 'endless'; delayMs?: number }
   /** Full control. The request body has been read already: find it in `upstream.requests`. */
   | { type: 'raw'; handler: (req: IncomingMessage, res: ServerResponse) => void };
 
@@ -84,8 +89,20 @@ export interface Upstream {
   reply(reply: Reply | ((request: RecordedRequest) => Reply)): void;
   /** Replaces the built-in answers used when nothing is queued; `undefined` restores them. */
   setDefault(reply: Reply | ((request: RecordedRequest) => Reply) | undefined): void;
+  /** Connections and responses so far: what a test checks to prove a client released everything. */
+  stats(): UpstreamStats;
   /** Stops listening and ends every connection, stalled ones included. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** Counts of `Upstream.stats()`, live at the time of the call. */
+export interface UpstreamStats {
+  /** TCP connections accepted since the start (from node:http's `connection` event). */
+  connectionsOpened: number;
+  /** Of those, how many have closed, whoever closed them. */
+  connectionsClosed: number;
+  /** Responses not yet finished or torn down: stalled and endless ones until the client leaves. */
+  responsesOpen: number;
 }
 
 type ReplySource = Reply | ((request: RecordedRequest) => Reply);
@@ -153,6 +170,8 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
   let fallback: ReplySource | undefined;
   const sockets = new Set<Socket>();
   const responses = new Set<ServerResponse>();
+  let connectionsOpened = 0;
+  let connectionsClosed = 0;
   let closing: Promise<void> | undefined;
 
   const server = createServer((req, res) => {
@@ -194,7 +213,11 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    connectionsOpened++;
+    socket.on('close', () => {
+      sockets.delete(socket);
+      connectionsClosed++;
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -218,6 +241,9 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
     },
     setDefault(reply) {
       fallback = reply;
+    },
+    stats() {
+      return { connectionsOpened, connectionsClosed, responsesOpen: responses.size };
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
@@ -309,6 +335,9 @@ function answer(reply: Reply, record: RecordedRequest, req: IncomingMessage, res
         res,
         completionChunks(record, (reply.afterChunks ?? 1) + 1).slice(0, reply.afterChunks ?? 1),
       );
+      return;
+    case 'endless':
+      streamEndlessly(res, completionChunks(record, 2)[0]!, reply.delayMs ?? 100);
       return;
     case 'raw':
       reply.handler(req, res);
@@ -514,4 +543,16 @@ function cutMidBody(res: ServerResponse, payloads: readonly string[]): void {
   // stops short of the chunked terminator; destroy() alone could drop them.
   socket.once('finish', () => socket.destroy());
   socket.end();
+}
+
+function streamEndlessly(res: ServerResponse, payload: string, delayMs: number): void {
+  res.writeHead(200, SSE_HEADERS);
+  res.flushHeaders();
+  const event = sseEvent(payload);
+  res.write(event);
+  const timer = setInterval(() => {
+    // A client that stopped reading gets no more: the stub must not buffer without bound either.
+    if (!res.destroyed && !res.writableNeedDrain) res.write(event);
+  }, delayMs);
+  res.once('close', () => clearInterval(timer));
 }
