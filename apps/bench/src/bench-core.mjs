@@ -25,7 +25,8 @@ async function measure(name, operation, { rounds = 5, maxOps = 3_000_000, maxMs 
   return { name, opsPerSecond: Math.round(best) };
 }
 
-export async function benchCore() {
+export async function benchCore({ rounds = 5, maxMs = 1500 } = {}) {
+  const bounds = { rounds, maxMs };
   const env = { OPENAI_API_KEY: key, OPENAI_PROJECT_ID: `proj_${random(24)}` };
   const fromEnvironment = createResolver({ sources: [fromEnv((name) => env[name])] });
   const fromKms = createResolver({
@@ -35,15 +36,23 @@ export async function benchCore() {
   await fromKms.resolve();
   const plain = { apiKey: key, project: env.OPENAI_PROJECT_ID };
   return [
-    await measure('resolve() cached (env) + buildAuthHeaders', async () =>
-      buildAuthHeaders(await fromEnvironment.resolve()),
+    await measure(
+      'resolve() cached (env) + buildAuthHeaders',
+      async () => buildAuthHeaders(await fromEnvironment.resolve()),
+      bounds,
     ),
-    await measure('resolve() cached (provider with TTL) + buildAuthHeaders', async () =>
-      buildAuthHeaders(await fromKms.resolve()),
+    await measure(
+      'resolve() cached (provider with TTL) + buildAuthHeaders',
+      async () => buildAuthHeaders(await fromKms.resolve()),
+      bounds,
     ),
-    await measure('buildAuthHeaders alone (validates every value)', () => buildAuthHeaders(plain)),
-    await measure('baseline: an await and an object literal', async () => ({
-      Authorization: `Bearer ${await plain.apiKey}`,
-    })),
+    await measure('buildAuthHeaders alone (validates every value)', () => buildAuthHeaders(plain), bounds),
+    await measure(
+      'baseline: an await and an object literal',
+      async () => ({
+        Authorization: `Bearer ${await plain.apiKey}`,
+      }),
+      bounds,
+    ),
   ];
 }

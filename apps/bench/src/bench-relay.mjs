@@ -1,495 +1,285 @@
-// The relay's byte path on Node, side by side in one run, loopback only: the same stub upstream behind
-// (a) nothing, (b) a minimal undici Pool.stream forwarder (no policy), (c) serveRelay with its full policy
-// (cookie session check, default allowlist, rate limits on but never reached), and (c′) the same core relay
-// with undici Pool.request instead of undici fetch for the upstream leg (to split where (c)'s cost goes).
+// The relay side by side with the peers, in one run, loopback only: the same node:http stub upstream (its own
+// process) behind (a) nothing, (b) a minimal undici forwarder, (c) serveRelay with the full policy on Node,
+// Deno and Bun, (n) nginx, and (p) the Portkey gateway. Every proxy runs
+// in its own process; autocannon runs here, so load generator, proxy and upstream share the machine's cores.
 //
-// Each server runs in its own child process (this file, with a role argument) and autocannon runs here, so the
-// three share the machine's cores as they would in production plus a load generator. Every case is bounded
-// (1 s warm-up + 4 s measured), every child is killed when its case ends, and on any exit.
-import { fork } from 'node:child_process';
-import { createServer } from 'node:http';
+// Order: start everything, check each path answers the full body, warm each up, then throughput rounds that
+// alternate the order of the paths (the machine is shared and noisy), then idle latency and time to first SSE
+// event in alternating blocks, then check every path again. Every load is bounded (duration, or count and time).
+import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { ALPHANUMERIC, bodies, completion, fakeProjectKey, isFullAnswer, randomString } from './fixtures.mjs';
+import { relayPolicy } from './policy.mjs';
+import { startProcess } from './processes.mjs';
+import { childEnv, NotRun, PATHS } from './relay-paths.mjs';
 
-const SELF = fileURLToPath(import.meta.url);
-const MOUNT = '/api/openai';
-const CONNECTIONS = 50;
-const WARMUP_S = 1;
-const ROUNDS = 2;
-const DURATION_S = 2;
-const SSE_EVENTS = 20;
+export const KINDS = ['JSON', 'SSE'];
 
-// ---------------------------------------------------------------------------------------------------------
-// Child roles
-// ---------------------------------------------------------------------------------------------------------
+export const defaultRelaySettings = {
+  connections: 50,
+  warmupS: 1,
+  rounds: 3,
+  durationS: 2,
+  latencyRounds: 5,
+  latencyPerRound: 60,
+  nginxWorkers: 1,
+  metering: true,
+  paths: undefined, // all
+};
 
-const completion = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'gpt-4o-mini',
-  choices: [
-    {
-      index: 0,
-      message: { role: 'assistant', content: 'Hello! How can I help you today? '.repeat(8) },
-      finish_reason: 'stop',
-    },
-  ],
-  usage: { prompt_tokens: 12, completion_tokens: 72, total_tokens: 84 },
-});
-const sseBody = `${Array.from(
-  { length: SSE_EVENTS },
-  (_, i) =>
-    `data: ${JSON.stringify({
-      id: 'chatcmpl-bench',
-      object: 'chat.completion.chunk',
-      created: 1_700_000_000,
-      model: 'gpt-4o-mini',
-      choices: [{ index: 0, delta: { content: `token ${i} ` }, finish_reason: null }],
-    })}\n\n`,
-).join('')}data: [DONE]\n\n`;
-const sseEvents = sseBody.split(/(?<=\n\n)/);
+export const quickRelaySettings = {
+  warmupS: 0.5,
+  rounds: 1,
+  durationS: 1,
+  latencyRounds: 2,
+  latencyPerRound: 40,
+};
 
-/** A minimal fast OpenAI stub: reads the body, answers JSON or SSE (one write per event, as the API does). */
-function startStub() {
-  return createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const stream = Buffer.concat(chunks).includes('"stream":true');
-      if (!stream) {
-        res.writeHead(200, {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(completion),
-          'x-request-id': 'req_bench',
-        });
-        res.end(completion);
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' });
-      for (const event of sseEvents) res.write(event);
-      res.end();
-    });
-  });
-}
-
-const random = (n) =>
-  Array.from(
-    { length: n },
-    () => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[Math.floor(Math.random() * 62)],
-  ).join('');
-const fakeKey = () => `sk-proj-${random(74)}${btoa('OpenAI')}${random(74)}`;
-const hopByHop = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-connection',
-]);
-
-/** (b) The baseline: node:http in, undici Pool.stream out, writing straight into `res`. No policy at all. */
-async function startForwarder(upstreamUrl) {
-  const { Pool } = await import('undici');
-  const pool = new Pool(upstreamUrl, { connections: 128, pipelining: 1 });
-  const authorization = `Bearer ${fakeKey()}`;
-  const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    const path = `/v1${req.url.slice(MOUNT.length)}`;
-    const headers = { 'content-type': 'application/json', authorization };
-    if (req.headers['content-length'] !== undefined)
-      headers['content-length'] = req.headers['content-length'];
-    pool.stream(
-      { path, method: req.method, headers, body: req },
-      ({ statusCode, headers: upstreamHeaders }) => {
-        res.statusCode = statusCode;
-        for (const [name, value] of Object.entries(upstreamHeaders)) {
-          if (!hopByHop.has(name)) res.setHeader(name, value);
-        }
-        if (String(upstreamHeaders['content-type']).startsWith('text/event-stream')) res.flushHeaders();
-        return res;
-      },
-      (error) => {
-        if (error) res.destroy();
-      },
-    );
-  });
-  server.on('close', () => pool.close());
-  return server;
-}
-
-function relayOptions(upstreamUrl, createResolver) {
-  return {
-    resolver: createResolver({
-      apiKey: fakeKey(),
-      baseURL: `${upstreamUrl}/v1`,
-      organization: null,
-      project: null,
-    }),
-    // The app's session check: a cookie, as a real app would look it up.
-    authorize: (request) => {
-      const user = /(?:^|; )session=(\w+)/.exec(request.headers.get('cookie') ?? '')?.[1];
-      return user === undefined ? null : { id: user };
-    },
-    mountPath: MOUNT,
-    // On, with the default in-memory store, but high enough never to refuse during the run.
-    rateLimit: { requestsPerMinute: 1e9, maxConcurrentStreams: 10_000 },
+/** A new run context: the fake key, the signed-in session, the stub upstream. */
+export async function startUpstream(settings) {
+  const ctx = {
+    key: fakeProjectKey(),
+    session: randomString(ALPHANUMERIC, 32),
+    metering: settings.metering,
+    nginxWorkers: settings.nginxWorkers,
   };
+  const upstream = await startProcess(
+    'stub upstream',
+    process.execPath,
+    [fileURLToPath(new URL('./children/stub-upstream.mjs', import.meta.url))],
+    { env: childEnv(ctx) },
+  );
+  ctx.upstream = upstream.url;
+  return { ctx, upstream };
 }
 
-/** (c) serveRelay as shipped: node:http → Request → core relay (undici fetch upstream) → Response → res. */
-async function startServeRelay(upstreamUrl) {
-  const { serveRelay, createResolver } = await import('@auth/node');
-  return serveRelay({ ...relayOptions(upstreamUrl, createResolver), keepAliveTimeoutMs: 60_000 });
+/** One request by hand: the path must answer 200 with the whole answer, or its numbers would lie. */
+export async function checkOnce(url, headers, kind) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: bodies[kind],
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (response.status !== 200 || !isFullAnswer(kind, text))
+    throw new Error(`${kind} answered ${response.status} ${text.slice(0, 300)}`);
 }
 
 /**
- * (c′) The same core relay and the same node:http adapter, but the upstream leg is undici `Pool.request` wrapped
- * in a `Response` instead of undici `fetch`: isolates what fetch costs from what the inbound Request/Response
- * round trip and the policy cost.
+ * autocannon against `url`: `{ run }`, the running instance (an event emitter, and a thenable of the result;
+ * wrapped so that an `await` does not unwrap it).
  */
-async function startRelayPoolFetch(upstreamUrl) {
-  const { createRelay, createResolver, toNodeListener } = await import('@auth/node');
-  const { Pool } = await import('undici');
-  const pool = new Pool(upstreamUrl, { connections: 128, pipelining: 1 });
-  const origin = new URL(upstreamUrl).origin;
-  const poolFetch = async (url, init) => {
-    const target = new URL(url);
-    if (target.origin !== origin) throw new TypeError('bench: one upstream only');
-    const headers = { ...init.headers };
-    if (init.body != null) headers['content-length'] = String(init.body.byteLength);
-    const {
-      statusCode,
-      headers: upstreamHeaders,
-      body,
-    } = await pool.request({
-      path: target.pathname + target.search,
-      method: init.method,
-      headers,
-      body: init.body ?? undefined,
-      signal: init.signal,
-    });
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(upstreamHeaders)) {
-      if (hopByHop.has(name)) continue;
-      for (const item of Array.isArray(value) ? value : [value]) responseHeaders.append(name, item);
-    }
-    const { Readable } = await import('node:stream');
-    return new Response(Readable.toWeb(body), { status: statusCode, headers: responseHeaders });
-  };
-  const relay = createRelay({ ...relayOptions(upstreamUrl, createResolver), fetch: poolFetch });
-  await relay.ready();
-  const server = createServer({ keepAliveTimeout: 60_000 }, toNodeListener(relay));
-  server.on('close', () => pool.close());
-  return server;
+export function startLoad(url, headers, kind, options) {
+  return { run: autocannon({ url, method: 'POST', headers, body: bodies[kind], pipelining: 1, ...options }) };
 }
+
+/** autocannon's result for a bounded load. */
+export const load = (url, headers, kind, options) => startLoad(url, headers, kind, options).run;
 
 /**
- * (d*) An estimate of the undici byte path, built only from what core exposes today (no `decide()` step): the
- * inbound `Request` is still built and core's relay runs its whole request-side policy, but its `fetch` seam
- * (called once every check has passed, with the decided target, headers and body) sends with undici
- * `Pool.stream` straight into node:http's `res` and hands the relay an empty marker `Response`. Not a product:
- * core's response-side policy (error mapping, 401 retry, response header allowlist, CORS headers, idle and
- * event limits) is skipped, so this is the ceiling of what a decide()/deliver() split can buy.
+ * Sequential requests on one keep-alive connection (opened by one untimed request first), `count` of them (at
+ * most `maxMs`): the time of each until the whole answer (`until: 'end'`) or until its first body bytes
+ * (`until: 'first'`), in ms.
  */
-async function startRelayFetchSeam(upstreamUrl) {
-  const { AsyncLocalStorage } = await import('node:async_hooks');
-  const { Readable } = await import('node:stream');
-  const { createRelay, createResolver } = await import('@auth/node');
-  const { Pool } = await import('undici');
-  const pool = new Pool(upstreamUrl, { connections: 128, pipelining: 1 });
-  const current = new AsyncLocalStorage();
-  const streamFetch = (url, init) => {
-    const res = current.getStore();
-    const target = new URL(url);
-    const headers = { ...init.headers };
-    if (init.body != null) headers['content-length'] = String(init.body.byteLength);
-    return new Promise((resolve, reject) => {
-      pool.stream(
-        {
-          path: target.pathname + target.search,
-          method: init.method,
-          headers,
-          body: init.body ?? undefined,
-          signal: init.signal,
-        },
-        ({ statusCode, headers: upstreamHeaders }) => {
-          res.statusCode = statusCode;
-          for (const [name, value] of Object.entries(upstreamHeaders)) {
-            if (!hopByHop.has(name)) res.setHeader(name, value);
-          }
-          if (String(upstreamHeaders['content-type']).startsWith('text/event-stream')) res.flushHeaders();
-          return res;
-        },
-        (error) => (error ? reject(error) : resolve(new Response(null, { status: 204 }))),
-      );
-    });
-  };
-  const relay = createRelay({ ...relayOptions(upstreamUrl, createResolver), fetch: streamFetch });
-  await relay.ready();
-  const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    const headers = new Headers();
-    const raw = req.rawHeaders;
-    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
-      method: req.method,
-      headers,
-      body: req.method === 'GET' || req.method === 'HEAD' ? null : Readable.toWeb(req),
-      duplex: 'half',
-      signal: controller.signal,
-    });
-    current
-      .run(res, async () => {
-        const response = await relay(request);
-        if (res.headersSent || res.destroyed) return;
-        // A refusal decided by core's policy: written as is (small JSON bodies).
-        res.statusCode = response.status;
-        for (const [name, value] of response.headers) res.setHeader(name, value);
-        res.end(Buffer.from(await response.arrayBuffer()));
-      })
-      .catch(() => res.destroy());
-  });
-  server.on('close', () => pool.close());
-  return server;
-}
-
-async function runChild(role, upstreamUrl) {
-  let server;
-  if (role === 'upstream') server = startStub();
-  else if (role === 'forwarder') server = await startForwarder(upstreamUrl);
-  else if (role === 'relay-pool') server = await startRelayPoolFetch(upstreamUrl);
-  else if (role === 'relay-seam') server = await startRelayFetchSeam(upstreamUrl);
-  else if (role === 'serve-relay') {
-    const relay = await startServeRelay(upstreamUrl);
-    process.send({ url: relay.url, cpu: process.cpuUsage() });
-    process.on('message', async (message) => {
-      if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
-      if (message === 'close') {
-        await relay.close();
-        process.exit(0);
-      }
-    });
-    return;
-  } else throw new Error(`bench-relay: unknown role ${role}`);
-  if (!server.listening) await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const sockets = new Set();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  process.send({ url: `http://127.0.0.1:${server.address().port}` });
-  process.on('message', (message) => {
-    if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
-    if (message === 'close') {
-      server.close(() => process.exit(0));
-      for (const socket of sockets) socket.destroy();
-    }
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Parent: spawn, load, measure
-// ---------------------------------------------------------------------------------------------------------
-
-const children = new Set();
-const killAll = () => {
-  for (const child of children) child.kill('SIGKILL');
-};
-
-/** Starts this file as a child in `role`; resolves with its URL and a handle to read its CPU and stop it. */
-function spawnRole(role, upstreamUrl = '') {
-  const child = fork(SELF, [role, upstreamUrl], {
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const next = () =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bench-relay: ${role} did not answer`)), 15_000);
-      child.once('message', (message) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
-    });
-  return next().then(({ url }) => ({
-    url,
-    cpu: async () => (await Promise.all([next(), child.send('cpu')]))[0].cpu,
-    close: () =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.send('close');
-      }),
-  }));
-}
-
-const bodies = {
-  JSON: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }] }),
-  SSE: JSON.stringify({
-    model: 'gpt-4o-mini',
-    messages: [{ role: 'user', content: 'Say hello.' }],
-    stream: true,
-  }),
-};
-
-// What a same-origin browser page sends: its session cookie and its Origin (the relay's CSRF check needs one).
-const headersFor = (url) => ({
-  'content-type': 'application/json',
-  cookie: 'session=bench',
-  origin: new URL(url).origin,
-});
-
-/** Median of up to 400 sequential requests (≤ 1 s) over one keep-alive connection, in ms. */
-async function idleMedian(url) {
-  const { request, Agent } = await import('node:http');
+async function sequential(url, headers, kind, { count, maxMs, until }) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const body = bodies[kind];
   const once = () =>
     new Promise((resolve, reject) => {
       const started = performance.now();
-      const req = request(url, { method: 'POST', agent, headers: headersFor(url) }, (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(performance.now() - started)
-            : reject(new Error(`${res.statusCode}`)),
-        );
-      });
+      let first;
+      const req = httpRequest(
+        url,
+        { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.on('data', () => {
+            first ??= performance.now() - started;
+          });
+          res.on('end', () => {
+            if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
+            else resolve(until === 'first' ? first : performance.now() - started);
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
-      req.end(bodies.JSON);
+      req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
+      req.end(body);
     });
   try {
-    for (let i = 0; i < 50; i++) await once();
+    await once(); // opens the connection: not timed
     const times = [];
     const started = performance.now();
-    while (times.length < 400 && performance.now() - started < 1000) times.push(await once());
-    times.sort((x, y) => x - y);
-    return times[Math.floor(times.length / 2)];
+    while (times.length < count && performance.now() - started < maxMs) times.push(await once());
+    return times;
   } finally {
     agent.destroy();
   }
 }
 
-/** One request by hand before loading: the path must answer 200 with the full body, or the numbers lie. */
-async function checkOnce(url, kind) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: headersFor(url),
-    body: bodies[kind],
-  });
-  const text = await response.text();
-  const ok = response.status === 200 && (kind === 'JSON' ? text === completion : text === sseBody);
-  if (!ok) throw new Error(`bench-relay: ${url} answered ${response.status} ${text.slice(0, 200)}`);
-}
+const median = (values) => {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 
-async function load(url, kind, seconds, connections = CONNECTIONS) {
-  const { default: autocannon } = await import('autocannon');
-  return autocannon({
-    url,
-    method: 'POST',
-    headers: headersFor(url),
-    body: bodies[kind],
-    connections,
-    pipelining: 1,
-    duration: seconds,
-  });
-}
-
-export async function benchRelay() {
-  process.once('exit', killAll);
-  const upstream = await spawnRole('upstream');
-  const servers = [];
+/**
+ * Runs the side-by-side relay bench. Resolves to `{ settings, paths, rows, latency }`: per path its label, and
+ * for each kind the best round (req/s, p50, p99, CPU per request, CPU share of one core, errors), RSS, idle
+ * latency and time to first SSE event.
+ */
+export async function benchRelay(overrides = {}, log = () => {}) {
+  const settings = { ...defaultRelaySettings, ...overrides };
+  const candidates = PATHS.filter(
+    (path) =>
+      settings.paths === undefined ||
+      ['direct', 'forwarder'].includes(path.id) ||
+      settings.paths.includes(path.id),
+  );
+  const paths = candidates.map((path) => ({ ...path, results: {}, samples: {}, notRun: undefined }));
+  const { ctx, upstream } = await startUpstream(settings);
   try {
-    const cases = [
-      { name: '(a) direct to the stub upstream', server: { url: upstream.url } },
-      { name: '(b) undici Pool.stream forwarder, no policy', role: 'forwarder' },
-      { name: '(c) serveRelay (@auth/node), full policy', role: 'serve-relay' },
-      { name: '(c′) core relay + toNodeListener, upstream via Pool.request', role: 'relay-pool' },
-      { name: '(d*) core policy via its fetch seam, Pool.stream into res (estimate)', role: 'relay-seam' },
-    ];
-    // All up at once (idle ones cost nothing), so rounds can alternate between them against machine drift.
-    for (const benchCase of cases) {
-      if (benchCase.role === undefined) continue;
-      benchCase.server = await spawnRole(benchCase.role, upstream.url);
-      servers.push(benchCase.server);
-    }
-    for (const benchCase of cases) {
-      benchCase.url =
-        benchCase.server.url === upstream.url
-          ? `${upstream.url}/v1/chat/completions`
-          : `${benchCase.server.url}${MOUNT}/chat/completions`;
-    }
-    const rows = [];
-    for (const kind of ['JSON', 'SSE']) {
-      for (const benchCase of cases) {
-        await checkOnce(benchCase.url, kind);
-        await load(benchCase.url, kind, kind === 'JSON' ? WARMUP_S : WARMUP_S / 2);
+    for (const path of paths) {
+      try {
+        path.server = await path.start(ctx);
+        path.endpoint = path.url(ctx, path.server);
+        path.requestHeaders = path.headers(ctx, path.server);
+        for (const kind of KINDS) await checkOnce(path.endpoint, path.requestHeaders, kind);
+        path.rssStartKb = path.server?.stats().rssKb;
+        log(`  ${path.label}: up`);
+      } catch (error) {
+        path.notRun =
+          error instanceof NotRun
+            ? `not run: ${error.message}`
+            : `not run: failed: ${error.message.split('\n')[0]}`;
+        log(`  ${path.label}: ${path.notRun}`);
+        if (!(error instanceof NotRun)) console.error(error.message);
+        await path.server?.stop();
+        path.server = undefined;
       }
-      const best = new Map();
-      for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 2 === 0 ? cases : [...cases].reverse();
-        for (const benchCase of order) {
-          const { server } = benchCase;
-          const before = server.cpu ? await server.cpu() : undefined;
-          const result = await load(benchCase.url, kind, DURATION_S);
-          const after = server.cpu ? await server.cpu() : undefined;
-          const failed = result.errors + result.timeouts + result.non2xx;
-          if (failed > 0)
-            throw new Error(`bench-relay: ${benchCase.name} ${kind}: ${failed} failed requests`);
-          const row = {
-            kind,
-            name: benchCase.name,
-            rps: result.requests.total / DURATION_S,
+    }
+    const active = paths.filter((path) => path.notRun === undefined);
+    for (const kind of KINDS) {
+      for (const path of active)
+        await load(path.endpoint, path.requestHeaders, kind, {
+          connections: settings.connections,
+          duration: settings.warmupS,
+        });
+      for (let round = 0; round < settings.rounds; round++) {
+        log(`  ${kind} round ${round + 1}/${settings.rounds}`);
+        const order = round % 2 === 0 ? active : [...active].reverse();
+        for (const path of order) {
+          const before = path.server?.stats();
+          const result = await load(path.endpoint, path.requestHeaders, kind, {
+            connections: settings.connections,
+            duration: settings.durationS,
+          });
+          const after = path.server?.stats();
+          const requests = result.requests.total;
+          const cpuS = before && after ? after.cpuS - before.cpuS : undefined;
+          const sample = {
+            rps: requests / result.duration,
+            requests,
             p50: result.latency.p50,
             p99: result.latency.p99,
-            cpuUs:
-              before && after
-                ? (after.user + after.system - before.user - before.system) / result.requests.total
-                : undefined,
+            errors: result.errors + result.non2xx,
+            cpuUs: cpuS === undefined || requests === 0 ? undefined : (cpuS * 1e6) / requests,
+            cpuShare: cpuS === undefined ? undefined : cpuS / result.duration,
+            rssKb: after?.rssKb,
           };
-          if ((best.get(benchCase.name)?.rps ?? -1) < row.rps) best.set(benchCase.name, row);
+          path.samples[kind] ??= [];
+          path.samples[kind].push(sample);
         }
       }
-      rows.push(...cases.map((benchCase) => best.get(benchCase.name)));
+      // Best of the rounds (interference on a shared machine only slows a path down); errors of every round.
+      for (const path of active) {
+        const samples = path.samples[kind];
+        const best = samples.reduce((a, b) => (b.rps > a.rps ? b : a));
+        path.results[kind] = {
+          ...best,
+          rounds: samples.map((sample) => sample.rps),
+          errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
+        };
+      }
     }
-    // Latency with no load: one keep-alive connection, one request at a time, timed here to 0.01 ms.
-    for (const benchCase of cases) {
-      const row = rows.find((r) => r.kind === 'JSON' && r.name === benchCase.name);
-      row.idleP50 = await idleMedian(benchCase.url);
+    for (const path of active) path.rssAfterKb = path.server?.stats().rssKb;
+    // Idle latency (JSON, whole answer) and time to the first SSE event, one request at a time.
+    const idle = new Map(active.map((path) => [path, { json: [], sse: [] }]));
+    for (const path of active) {
+      await sequential(path.endpoint, path.requestHeaders, 'JSON', { count: 30, maxMs: 1000, until: 'end' });
+      await sequential(path.endpoint, path.requestHeaders, 'SSE', { count: 10, maxMs: 1000, until: 'first' });
     }
-    for (const row of rows) {
-      const of = (prefix) => rows.find((other) => other.kind === row.kind && other.name.startsWith(prefix));
-      row.vsB = row.rps / of('(b)').rps;
-      row.vsA = row.rps / of('(a)').rps;
+    log('  idle latency and first SSE event');
+    for (let round = 0; round < settings.latencyRounds; round++) {
+      const order = round % 2 === 0 ? active : [...active].reverse();
+      for (const path of order) {
+        const samples = idle.get(path);
+        samples.json.push(
+          ...(await sequential(path.endpoint, path.requestHeaders, 'JSON', {
+            count: settings.latencyPerRound,
+            maxMs: 1000,
+            until: 'end',
+          })),
+        );
+        samples.sse.push(
+          ...(await sequential(path.endpoint, path.requestHeaders, 'SSE', {
+            count: settings.latencyPerRound,
+            maxMs: 1000,
+            until: 'first',
+          })),
+        );
+      }
     }
-    return rows;
+    for (const path of active) {
+      const samples = idle.get(path);
+      path.idleP50 = median(samples.json);
+      path.firstEventP50 = median(samples.sse);
+      path.latencySamples = { json: samples.json.length, sse: samples.sse.length };
+      // After all the load: still the whole answer?
+      for (const kind of KINDS) {
+        try {
+          await checkOnce(path.endpoint, path.requestHeaders, kind);
+        } catch (error) {
+          path.results[kind].errors += 1;
+          path.brokenAfterLoad = error.message;
+        }
+      }
+    }
+    return { settings, paths };
   } finally {
-    for (const server of servers) await server.close();
-    await upstream.close();
-    process.off('exit', killAll);
+    for (const path of paths) await path.server?.stop().catch(() => {});
+    await upstream.stop();
   }
 }
 
 /**
- * Core's relay alone, in process, no sockets: `Request` in, a fake upstream answering a small JSON body, the
- * `Response` read out. What the policy plus the Fetch objects cost per request, bounded to ~1 s.
+ * Core's relay alone, in process, no sockets, same full policy: `Request` in, a fake upstream answering the JSON
+ * completion, the `Response` read out. What the policy plus the Fetch objects cost per request, ≤ ~1 s.
  */
-export async function benchRelayInProcess() {
+export async function benchRelayInProcess({ metering = true } = {}) {
   const { createRelay, createResolver } = await import('@auth/node');
+  const session = randomString(ALPHANUMERIC, 32);
   const bytes = new TextEncoder().encode(bodies.JSON);
   const answer = new TextEncoder().encode(completion);
   const relay = createRelay({
-    ...relayOptions('http://127.0.0.1:9', createResolver),
+    ...relayPolicy(createResolver, {
+      key: fakeProjectKey(),
+      upstream: 'http://127.0.0.1:9',
+      session,
+      metering,
+    }),
     fetch: async () => new Response(answer, { status: 200, headers: { 'content-type': 'application/json' } }),
   });
   await relay.ready();
-  const headers = { ...headersFor('http://127.0.0.1:3000'), 'content-length': String(bytes.byteLength) };
+  const headers = {
+    'content-type': 'application/json',
+    cookie: `session=${session}`,
+    origin: 'http://127.0.0.1:3000',
+    'content-length': String(bytes.byteLength),
+  };
   const once = async () => {
     const body = new ReadableStream({
       start(controller) {
@@ -517,19 +307,4 @@ export async function benchRelayInProcess() {
     done += 100;
   }
   return { usPerRequest: ((performance.now() - started) * 1000) / done };
-}
-
-export const relayBenchSetup = {
-  connections: CONNECTIONS,
-  warmupS: WARMUP_S,
-  rounds: ROUNDS,
-  durationS: DURATION_S,
-  sseEvents: SSE_EVENTS,
-};
-
-if (process.argv[2] !== undefined && process.send !== undefined) {
-  runChild(process.argv[2], process.argv[3]).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
 }
