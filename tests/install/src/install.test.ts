@@ -36,10 +36,10 @@ const publishable = readdirSync(join(workspace, 'packages'))
   }))
   .filter(({ manifest }) => manifest.private !== true);
 // The server packages a user installs by name (@auth/bun must at least import under Node); @auth/deno goes to
-// JSR; @auth/browser has its own case below (no @auth/core inside, a browser API).
+// JSR; @auth/browser and @auth/redis have their own cases below (a browser API; a store, with core as a peer).
 const installable = publishable
   .map(({ manifest }) => manifest.name as string)
-  .filter((name) => name !== '@auth/deno' && name !== '@auth/browser');
+  .filter((name) => name !== '@auth/deno' && name !== '@auth/browser' && name !== '@auth/redis');
 
 let root: string;
 let registry: LocalRegistry;
@@ -181,6 +181,37 @@ export { kind, headers, code, wrong };
       assertNoLeak({ logs: [esm.stdout, esm.stderr, cjs.stdout, cjs.stderr] }, [key]);
     });
   }
+
+  it('npm install @auth/redis brings ioredis and @auth/core as its peer (one copy); ESM and CJS consumers work', async () => {
+    const directory = consumer('auth-redis');
+    await npmInstall(directory, '@auth/redis');
+    const installedCore = JSON.parse(
+      readFileSync(join(directory, 'node_modules/@auth/core/package.json'), 'utf8'),
+    );
+    const ourCore = JSON.parse(readFileSync(join(workspace, 'packages/core/package.json'), 'utf8'));
+    expect(installedCore.version).toBe(ourCore.version);
+    expect(existsSync(join(directory, 'node_modules/ioredis/package.json'))).toBe(true);
+    // lazyConnect: nothing is dialled; the store is built, and a bad option is refused with a TypeError.
+    const program = (load: string) => `${load}
+const store = createRedisRateLimitStore({ url: 'redis://127.0.0.1:9', redisOptions: { lazyConnect: true } });
+let refused = 'no';
+try { createRedisRateLimitStore({ url: 'redis://127.0.0.1:9', leaseTtlMs: -1 }); } catch (error) { refused = error.constructor.name; }
+console.log(JSON.stringify({ methods: ['hit', 'acquire', 'release', 'close'].map((name) => typeof store[name]), refused }));
+store.close().then(() => process.exit(0));`;
+    writeFileSync(
+      join(directory, 'esm.mjs'),
+      program("import { createRedisRateLimitStore } from '@auth/redis';"),
+    );
+    writeFileSync(
+      join(directory, 'cjs.cjs'),
+      program("const { createRedisRateLimitStore } = require('@auth/redis');"),
+    );
+    const expected = { methods: ['function', 'function', 'function', 'function'], refused: 'TypeError' };
+    for (const file of ['esm.mjs', 'cjs.cjs']) {
+      const { stdout } = await run(process.execPath, [file], { cwd: directory });
+      expect(JSON.parse(stdout), file).toEqual(expected);
+    }
+  });
 
   it('npm install @auth/browser brings no server code and no @auth/core; ESM, CJS and strict TypeScript consumers work', async () => {
     const directory = consumer('auth-browser');

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -141,9 +141,13 @@ export async function packInstalledDependencies(
     if (name.startsWith('@auth/') || seen.has(name)) continue;
     seen.add(name);
     const packageJson = findPackageJson(require, name);
+    // Packed from a plain copy: npm 11 dies ("Exit handler never called!") on some pnpm store paths, those
+    // with a peer suffix such as `.pnpm/ioredis@6.0.0_supports-color@7.2.0/…`.
+    const copy = join(destination, '.sources', name);
+    cpSync(dirname(packageJson), copy, { recursive: true, dereference: true });
     const { stdout } = await run(
       'npm',
-      ['pack', dirname(packageJson), '--pack-destination', destination, '--ignore-scripts'],
+      ['pack', copy, '--pack-destination', destination, '--ignore-scripts'],
       {
         cwd: destination,
       },
