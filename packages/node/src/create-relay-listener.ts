@@ -11,16 +11,7 @@ import {
 } from '@auth/core/relay';
 import type { Dispatcher } from 'undici';
 import { dispatcherFor, loadUndici, proxyKey } from './node-dispatcher.ts';
-import {
-  closeIfUnread,
-  hasBody,
-  type NodeListener,
-  readOrigin,
-  refuse,
-  representableMethods,
-  requestURL,
-  unrepresentableMethods,
-} from './to-node-listener.ts';
+import { acceptTarget, closeIfUnread, hasBody, type NodeListener, readOrigin } from './to-node-listener.ts';
 
 /** Options of {@link createRelayListener}: the relay's own (without `fetch`), plus the public origin. */
 export interface RelayListenerOptions extends Omit<RelayOptions, 'fetch'> {
@@ -102,15 +93,8 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
-    if (unrepresentableMethods.has(method.toUpperCase())) {
-      refuse(req, res, 405, 'method_not_allowed', { allow: representableMethods });
-      return;
-    }
-    const href = requestURL(req, ownOrigin);
-    if (href === undefined) {
-      refuse(req, res, 403, 'invalid_path');
-      return;
-    }
+    const href = acceptTarget(req, res, method, ownOrigin);
+    if (href === undefined) return;
     const url = new URL(href);
 
     let gone = false;

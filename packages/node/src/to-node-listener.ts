@@ -15,9 +15,9 @@ export interface ToNodeListenerOptions {
 }
 
 // A Fetch `Request` cannot carry these methods (its constructor throws), so no handler can be asked.
-export const unrepresentableMethods: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
+const unrepresentableMethods: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
 // What a Fetch handler can be given: the honest `Allow` for a method that never reaches it.
-export const representableMethods = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+const representableMethods = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const noop = () => undefined;
 
 /**
@@ -59,15 +59,8 @@ async function serve(
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  if (unrepresentableMethods.has(method.toUpperCase())) {
-    refuse(req, res, 405, 'method_not_allowed', { allow: representableMethods });
-    return;
-  }
-  const url = requestURL(req, origin);
-  if (url === undefined) {
-    refuse(req, res, 403, 'invalid_path');
-    return;
-  }
+  const url = acceptTarget(req, res, method, origin);
+  if (url === undefined) return;
   const controller = new AbortController();
   // 'close' before 'finish' is the client going away (a closed tab, an aborted fetch) mid-request or mid-stream.
   res.once('close', () => {
@@ -101,8 +94,27 @@ async function serve(
   await writeResponse(req, res, method, response);
 }
 
+/**
+ * The request URL, or `undefined` once the request is refused: a method no Fetch `Request` can carry (405), or a
+ * target that is not origin-form or names another host (403).
+ */
+export function acceptTarget(
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  origin: string | undefined,
+): string | undefined {
+  if (unrepresentableMethods.has(method.toUpperCase())) {
+    refuse(req, res, 405, 'method_not_allowed', { allow: representableMethods });
+    return undefined;
+  }
+  const url = requestURL(req, origin);
+  if (url === undefined) refuse(req, res, 403, 'invalid_path');
+  return url;
+}
+
 /** The request URL from the origin-form target only: the client must not be able to name another origin. */
-export function requestURL(req: IncomingMessage, origin: string | undefined): string | undefined {
+function requestURL(req: IncomingMessage, origin: string | undefined): string | undefined {
   const target = req.url ?? '';
   // An absolute-form target (`GET http://evil.test/ HTTP/1.1`) or `*` never reaches the handler.
   if (!target.startsWith('/')) return undefined;
@@ -272,7 +284,7 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-export function refuse(
+function refuse(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
