@@ -1,15 +1,8 @@
-import { assertNoLeak, fakeKey, startUpstream, type Upstream } from '@auth/testkit';
+import { assertNoLeak, fakeKey, startUpstream } from '@auth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createResolver,
-  fromProvider,
-  fromValues,
-  type RelayEvent,
-  type RelayServer,
-  type ServeRelayOptions,
-  serveRelay,
-} from './index.ts';
+import { createResolver, fromProvider, fromValues, type ServeRelayOptions, serveRelay } from './index.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
+import { type RelayHarness, startRelayHarness, waitFor } from './testing/start-relay-harness.ts';
 
 /*
  * serveRelay's byte path (core's policy on node:http + undici, no Request/Response): the response-side policy
@@ -25,55 +18,22 @@ afterEach(async () => {
   env.restore();
 });
 
-interface Harness {
-  upstream: Upstream;
-  relay: RelayServer;
-  key: string;
-  events: RelayEvent[];
-  logs: string[];
+interface Harness extends RelayHarness {
   post(body: unknown, init?: { signal?: AbortSignal }): Promise<Response>;
 }
 
 async function setup(options: Partial<ServeRelayOptions> = {}): Promise<Harness> {
-  const upstream = await startUpstream();
-  cleanups.push(() => upstream.close());
-  const key = fakeKey('project');
-  const events: RelayEvent[] = [];
-  const relay = await serveRelay({
-    resolver: createResolver({ apiKey: key, baseURL: upstream.url, organization: null, project: null }),
-    authorize: (request) => {
-      const user = /(?:^|; )session=(\w+)/.exec(request.headers.get('cookie') ?? '')?.[1];
-      return user === undefined ? null : { id: user };
-    },
-    mountPath: MOUNT,
-    onEvent: (event) => events.push(event),
-    ...options,
-  });
-  cleanups.push(() => relay.close());
+  const h = await startRelayHarness(cleanups, MOUNT, options);
   return {
-    upstream,
-    relay,
-    key,
-    events,
-    logs: [],
+    ...h,
     post: (body, init = {}) =>
-      fetch(`${relay.url}${MOUNT}/chat/completions`, {
+      fetch(`${h.relay.url}${MOUNT}/chat/completions`, {
         method: 'POST',
-        headers: { cookie: 'session=alice', origin: relay.url, 'content-type': 'application/json' },
+        headers: { cookie: 'session=alice', origin: h.relay.url, 'content-type': 'application/json' },
         body: JSON.stringify(body),
         ...init,
       }),
   };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(5);
-  }
 }
 
 const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };

@@ -1,15 +1,10 @@
 import { request as httpRequest } from 'node:http';
-import { assertNoLeak, fakeKey, startUpstream, type Upstream } from '@auth/testkit';
+import { assertNoLeak, fakeKey, startUpstream } from '@auth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createResolver,
-  type RelayEvent,
-  type RelayServer,
-  type ServeRelayOptions,
-  serveRelay,
-} from './index.ts';
+import { createResolver, type ServeRelayOptions, serveRelay } from './index.ts';
 import { openRawSocket, type RawSocket } from './testing/open-raw-socket.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
+import { type RelayHarness, startRelayHarness, waitFor } from './testing/start-relay-harness.ts';
 
 /*
  * serveRelay over real sockets on 127.0.0.1: framing attacks, disconnects, slow senders. Every server,
@@ -24,42 +19,16 @@ afterEach(async () => {
   env.restore();
 });
 
-interface Harness {
-  upstream: Upstream;
-  relay: RelayServer;
-  key: string;
-  events: RelayEvent[];
-  /** Every request `authorize` saw, as `METHOD path`. */
-  authorized: string[];
+interface Harness extends RelayHarness {
   raw(options?: { allowHalfOpen?: boolean }): Promise<RawSocket>;
 }
 
 async function setup(options: Partial<ServeRelayOptions> = {}): Promise<Harness> {
-  const upstream = await startUpstream();
-  cleanups.push(() => upstream.close());
-  const key = fakeKey('project');
-  const events: RelayEvent[] = [];
-  const authorized: string[] = [];
-  const relay = await serveRelay({
-    resolver: createResolver({ apiKey: key, baseURL: upstream.url, organization: null, project: null }),
-    authorize: (request) => {
-      authorized.push(`${request.method} ${new URL(request.url).pathname}`);
-      const user = /(?:^|; )session=(\w+)/.exec(request.headers.get('cookie') ?? '')?.[1];
-      return user === undefined ? null : { id: user };
-    },
-    mountPath: MOUNT,
-    onEvent: (event) => events.push(event),
-    ...options,
-  });
-  cleanups.push(() => relay.close());
+  const h = await startRelayHarness(cleanups, MOUNT, options);
   return {
-    upstream,
-    relay,
-    key,
-    events,
-    authorized,
+    ...h,
     async raw(rawOptions) {
-      const socket = await openRawSocket(relay.url, rawOptions);
+      const socket = await openRawSocket(h.relay.url, rawOptions);
       cleanups.push(() => socket.socket.destroy());
       return socket;
     },
@@ -67,14 +36,6 @@ async function setup(options: Partial<ServeRelayOptions> = {}): Promise<Harness>
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(5);
-  }
-}
 
 const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0);
 const statusLines = (text: string) => text.match(/HTTP\/1\.1 \d{3} /g) ?? [];
