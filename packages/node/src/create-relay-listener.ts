@@ -2,14 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type BodyBytes,
   createRelayEngine,
-  type RelayAbortSignal,
   type RelayBodyGuard,
   type RelayIncoming,
   type RelayOptions,
   type RelayTransport,
-  type RelayUpstreamResponse,
 } from '@auth/core/relay';
 import type { Dispatcher } from 'undici';
+import { createLazyRequest } from './create-lazy-request.ts';
+import { type DispatchedUpstream, dispatchUpstream } from './dispatch-upstream.ts';
 import { dispatcherFor, loadUndici, proxyKey } from './node-dispatcher.ts';
 import { acceptTarget, closeIfUnread, hasBody, type NodeListener, readOrigin } from './to-node-listener.ts';
 
@@ -24,13 +24,6 @@ export interface RelayListener extends NodeListener {
   /** Checks the server credentials (see `Relay.ready`) and loads the HTTP client. */
   ready(): Promise<void>;
 }
-
-/** An undici answer: its head for the relay's policy, its body still in the socket. */
-interface UndiciUpstream extends RelayUpstreamResponse {
-  readonly body: Dispatcher.ResponseData['body'];
-}
-
-const noop = () => undefined;
 
 /**
  * The relay's policy (core's `createRelayEngine`, the same code as `createRelay`) on Node's own I/O: `node:http`
@@ -56,39 +49,10 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
 
   // The upstream URL is always the resolver's base plus a path: split it without a URL parse per request.
   let origin = '';
-  const send: RelayTransport<void, UndiciUpstream>['send'] = async (request) => {
+  const send: RelayTransport<void, DispatchedUpstream>['send'] = async (request) => {
     const { url } = request;
     if (origin === '' || !url.startsWith(origin) || url[origin.length] !== '/') origin = new URL(url).origin;
-    const pending = (dispatcher ?? (await loadDispatcher())).request({
-      origin,
-      path: url.slice(origin.length),
-      method: request.method as Dispatcher.HttpMethod,
-      // Bytes pass through untouched, so ask for them unencoded: undici does not decode gzip as fetch does.
-      headers: { ...request.headers, 'accept-encoding': 'identity' },
-      body: request.body ?? null,
-      signal: request.signal,
-      // The relay's own timeouts (limits.timeoutMs, idleTimeoutMs) govern; undici's 300 s defaults would cut first.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    const { statusCode, headers, body } = await settleOnAbort(pending, request.signal);
-    // A body nobody reads must not hold its socket, nor raise an unhandled 'error'.
-    body.on('error', noop);
-    return {
-      status: statusCode,
-      headers: {
-        get(name) {
-          const value = headers[name];
-          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-        },
-      },
-      body,
-      text: (maxBytes, idleTimeoutMs) => readText(body, maxBytes, idleTimeoutMs),
-      discard() {
-        // Read and dropped (up to undici's small limit), so the keep-alive connection can be reused.
-        body.dump().catch(noop);
-      },
-    };
+    return dispatchUpstream(dispatcher ?? (await loadDispatcher()), origin, request);
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
@@ -124,15 +88,10 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
           onGone = undefined;
         };
       },
-      toRequest() {
-        const raw = req.rawHeaders;
-        const headers: [string, string][] = [];
-        for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
-        return new Request(href, { method, headers });
-      },
+      toRequest: () => createLazyRequest(url.href, method, req.rawHeaders),
     };
 
-    const transport: RelayTransport<void, UndiciUpstream> = {
+    const transport: RelayTransport<void, DispatchedUpstream> = {
       send,
       reply(status, headers, body) {
         if (res.destroyed) return;
@@ -154,7 +113,7 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
         ) {
           headers['content-length'] = length;
         }
-        pipeToResponse(req, res, status, headers, upstream.body, guard);
+        pipeToResponse(req, res, status, headers, upstream, guard);
       },
     };
     await engine.handle(incoming, transport);
@@ -171,37 +130,6 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
       await engine.ready();
       await loadDispatcher();
     },
-  });
-}
-
-/**
- * The response head, or a rejection as soon as `signal` aborts. undici acts on an abort only once it has a
- * connection (nodejs/undici#386): an upstream that never accepts would otherwise hold the request until
- * undici's own 10 s connect timeout, past `limits.timeoutMs` and past a client that left. A head that
- * arrives after the abort has its body dropped.
- */
-function settleOnAbort(
-  pending: Promise<Dispatcher.ResponseData>,
-  signal: RelayAbortSignal,
-): Promise<Dispatcher.ResponseData> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new Error('relay: upstream request aborted'));
-    signal.addEventListener('abort', onAbort);
-    if (signal.aborted) onAbort();
-    pending.then(
-      (response) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) {
-          response.body.on('error', noop);
-          response.body.destroy();
-        }
-        resolve(response);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
   });
 }
 
@@ -262,39 +190,6 @@ function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Pr
   });
 }
 
-/** Reads a small upstream body as text: `undefined` past `maxBytes`, after `idleTimeoutMs` of silence, or on error. */
-function readText(
-  body: UndiciUpstream['body'],
-  maxBytes: number,
-  idleTimeoutMs: number,
-): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let timer = setTimeout(() => finish(undefined), idleTimeoutMs);
-    const finish = (text: string | undefined) => {
-      clearTimeout(timer);
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      if (text === undefined) body.destroy();
-      resolve(text);
-    };
-    const onData = (chunk: Buffer) => {
-      total += chunk.byteLength;
-      if (total > maxBytes) return finish(undefined);
-      chunks.push(chunk);
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(undefined), idleTimeoutMs);
-    };
-    const onEnd = () => finish(new TextDecoder().decode(Buffer.concat(chunks, total)));
-    const onError = () => finish(undefined);
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('error', onError);
-  });
-}
-
 /**
  * Writes an upstream body into the response as it arrives, through the relay's guard (SSE event boundaries and
  * size, usage metering, idle timeout), with backpressure: a slow client pauses the upstream read.
@@ -304,53 +199,33 @@ function pipeToResponse(
   res: ServerResponse,
   status: number,
   headers: Record<string, string>,
-  body: UndiciUpstream['body'],
+  upstream: DispatchedUpstream,
   guard: RelayBodyGuard,
 ): void {
   let done = false;
-  let timedOut = false;
   let deadline = Date.now() + guard.idleTimeoutMs;
   const check = () => {
     const left = deadline - Date.now();
     if (left > 0) timer = setTimeout(check, left);
-    else {
-      timedOut = true;
-      stop('upstream_timeout');
-    }
+    else stop('upstream_timeout');
   };
   let timer = setTimeout(check, guard.idleTimeoutMs);
   const cleanup = () => {
     done = true;
     clearTimeout(timer);
-    body.off('data', onData);
-    body.off('end', onEnd);
     res.off('drain', onDrain);
     res.off('close', onClose);
   };
   const stop = (code: Parameters<RelayBodyGuard['fail']>[0]) => {
     if (done) return;
     cleanup();
-    body.destroy();
+    upstream.abort();
     const tail = guard.fail(code);
     // An SSE stream ends with an error event the SDKs raise; any other body is cut so it cannot pass for whole.
     if (tail !== null && !res.destroyed) res.end(tail);
     else res.destroy();
   };
-  const onData = (chunk: Buffer) => {
-    deadline = Date.now() + guard.idleTimeoutMs;
-    const out = guard.push(chunk);
-    if (out !== null && !res.write(out)) body.pause();
-    if (guard.failed !== undefined) stop(guard.failed);
-  };
-  const onDrain = () => body.resume();
-  const onEnd = () => {
-    if (done) return;
-    cleanup();
-    const rest = guard.end();
-    if (rest === null) res.end();
-    else res.end(rest);
-  };
-  const onError = () => stop(timedOut ? 'upstream_timeout' : guard.readFailure());
+  const onDrain = () => upstream.resume();
   const onClose = () => {
     if (!res.writableFinished) stop('client_closed_request');
   };
@@ -364,9 +239,24 @@ function pipeToResponse(
   // A stream's headers go out now, so an SSE client sees it open before the first event; other bodies send
   // their headers with the first chunk, in one packet.
   if (guard.sse) res.flushHeaders();
-  body.on('data', onData);
-  body.once('end', onEnd);
-  body.on('error', onError);
   res.on('drain', onDrain);
   res.once('close', onClose);
+  upstream.consume({
+    data(chunk) {
+      if (done) return;
+      deadline = Date.now() + guard.idleTimeoutMs;
+      const out = guard.push(chunk);
+      // The client's socket is full: stop reading upstream until it drains (bounded memory for a slow reader).
+      if (out !== null && !res.write(out)) upstream.pause();
+      if (guard.failed !== undefined) stop(guard.failed);
+    },
+    end() {
+      if (done) return;
+      cleanup();
+      const rest = guard.end();
+      if (rest === null) res.end();
+      else res.end(rest);
+    },
+    error: () => stop(guard.readFailure()),
+  });
 }

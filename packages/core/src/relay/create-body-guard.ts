@@ -60,6 +60,7 @@ export interface RelayBodyGuard {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const noop = () => undefined;
 // JSON bodies up to this size are parsed whole for usage; past it only the tail is kept (usage comes last).
 const meterWholeBytes = 1024 * 1024;
@@ -122,7 +123,7 @@ export function createBodyGuard(options: BodyGuardOptions): RelayBodyGuard {
         if (!parser.failed) held.push(chunk);
         return null;
       }
-      const head = chunk.subarray(0, boundary);
+      const head = boundary === chunk.byteLength ? chunk : chunk.subarray(0, boundary);
       const out = held.length === 0 ? head : concat([...held, head]);
       // A copy: `head` shares the buffer, and the client side may transfer what it is given.
       held = boundary < chunk.byteLength && !parser.failed ? [chunk.slice(boundary)] : [];
@@ -197,7 +198,7 @@ function createJsonMeter(): { push(chunk: Uint8Array): void; usage(): RelayUsage
       }
     },
     usage() {
-      const text = new TextDecoder().decode(concat(chunks));
+      const text = decoder.decode(chunks.length === 1 ? chunks[0] : concat(chunks));
       chunks = [];
       if (whole) return readUsage(parse(text));
       // The last `"usage":{` outside any string (inside one its quotes would be escaped), to its closing brace.

@@ -31,6 +31,8 @@ export interface SseParser {
 
 const LF = 10;
 const CR = 13;
+const COLON = 58;
+const SPACE = 32;
 
 /**
  * A byte-level parser for `text/event-stream` (WHATWG HTML §9.2.6): lines end in CRLF, LF or CR, even when a
@@ -63,14 +65,12 @@ export function createSseParser(options: SseParserOptions): SseParser {
     return boundary;
   };
 
-  // Returns true when the line was blank, i.e. an event boundary.
-  const takeLine = (tail: Uint8Array): boolean => {
-    const bytes = line.length === 0 ? tail : concat([...line, tail], lineBytes + tail.byteLength);
-    line = [];
-    lineBytes = 0;
-    if (bytes.byteLength === 0) {
+  // Takes the line that ends at `to` in `chunk` (what `line` holds of it came in earlier chunks). Returns true
+  // when it was blank, i.e. an event boundary.
+  const takeLine = (chunk: Uint8Array, from: number, to: number): boolean => {
+    if (lineBytes === 0 && from === to) {
       if (data.length > 0 && !done) {
-        const payload = data.join('\n');
+        const payload = data.length === 1 ? data[0]! : data.join('\n');
         if (payload === '[DONE]') done = true;
         onEvent({ event: eventName || 'message', data: payload });
       }
@@ -79,17 +79,49 @@ export function createSseParser(options: SseParserOptions): SseParser {
       eventBytes = 0;
       return true;
     }
-    let text = decoder.decode(bytes);
-    if (firstLine && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    let bytes = chunk;
+    let start = from;
+    let end = to;
+    if (lineBytes > 0) {
+      bytes = concat([...line, chunk.subarray(from, to)], lineBytes + (to - from));
+      start = 0;
+      end = bytes.byteLength;
+      line = [];
+      lineBytes = 0;
+    }
+    // Fields are ASCII, so they are found in the bytes; only a value the event needs is decoded.
+    if (firstLine && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf)
+      start += 3;
     firstLine = false;
-    if (text.startsWith(':')) return false;
-    const colon = text.indexOf(':');
-    const field = colon < 0 ? text : text.slice(0, colon);
-    let value = colon < 0 ? '' : text.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') eventName = value;
+    // Searched within the line only: a chunk of many colon-less lines must not cost a scan per line to its end.
+    let colon = start;
+    while (colon < end && bytes[colon] !== COLON) colon++;
+    const fieldBytes = colon - start;
+    if (
+      fieldBytes === 4 &&
+      bytes[start] === 0x64 &&
+      bytes[start + 1] === 0x61 &&
+      bytes[start + 2] === 0x74 &&
+      bytes[start + 3] === 0x61
+    ) {
+      data.push(fieldValue(bytes, colon, end));
+    } else if (
+      fieldBytes === 5 &&
+      bytes[start] === 0x65 &&
+      bytes[start + 1] === 0x76 &&
+      bytes[start + 2] === 0x65 &&
+      bytes[start + 3] === 0x6e &&
+      bytes[start + 4] === 0x74
+    ) {
+      eventName = fieldValue(bytes, colon, end);
+    }
     return false;
+  };
+  // The value after `colon` (none: empty), without one leading space.
+  const fieldValue = (bytes: Uint8Array, colon: number, end: number): string => {
+    let from = colon + 1;
+    if (from < end && bytes[from] === SPACE) from += 1;
+    return from >= end ? '' : decoder.decode(bytes.subarray(from, end));
   };
 
   return {
@@ -102,6 +134,7 @@ export function createSseParser(options: SseParserOptions): SseParser {
     push(chunk) {
       if (failed) return -1;
       if (done) return chunk.byteLength;
+      const length = chunk.byteLength;
       let boundary = -1;
       let start = 0;
       // The LF of a CRLF whose CR ended the previous chunk belongs to the line that CR ended.
@@ -111,30 +144,34 @@ export function createSseParser(options: SseParserOptions): SseParser {
         else eventBytes += 1;
       }
       afterCR = 'none';
-      for (let i = start; i < chunk.byteLength; i++) {
-        const byte = chunk[i];
-        if (byte !== LF && byte !== CR) continue;
+      // Line ends are found by indexOf (native), not byte by byte in JS: the API sends LF only, so the CR
+      // search is usually one scan that finds nothing.
+      let lf = chunk.indexOf(LF, start);
+      let cr = chunk.indexOf(CR, start);
+      for (;;) {
+        if (lf !== -1 && lf < start) lf = chunk.indexOf(LF, start);
+        if (cr !== -1 && cr < start) cr = chunk.indexOf(CR, start);
+        const i = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+        if (i === -1) break;
         const size = lineBytes + (i - start) + 1;
         if (eventBytes + size > maxEventBytes) return fail(boundary);
-        const blank = takeLine(chunk.subarray(start, i));
+        const blank = takeLine(chunk, start, i);
         let end = i + 1;
-        if (byte === CR) {
-          if (end < chunk.byteLength) {
+        if (i === cr) {
+          if (end < length) {
             if (chunk[end] === LF) end += 1;
           } else afterCR = blank ? 'blank' : 'line';
         }
         if (blank) boundary = end;
         else eventBytes += size + (end - i - 1);
-        i = end - 1;
         start = end;
-        if (done) return chunk.byteLength;
+        if (done) return length;
       }
-      if (start < chunk.byteLength) {
-        const rest = chunk.subarray(start);
-        if (eventBytes + lineBytes + rest.byteLength > maxEventBytes) return fail(boundary);
+      if (start < length) {
+        if (eventBytes + lineBytes + (length - start) > maxEventBytes) return fail(boundary);
         // A copy: the chunk itself goes on to the browser, which may reuse or transfer its buffer.
-        line.push(rest.slice());
-        lineBytes += rest.byteLength;
+        line.push(chunk.slice(start));
+        lineBytes += length - start;
       }
       return boundary;
     },
