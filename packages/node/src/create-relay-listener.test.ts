@@ -293,3 +293,42 @@ describe('serveRelay byte path: the upstream handler', () => {
     expect(h.events[0]!.error).toBeUndefined();
   });
 });
+
+describe('serveRelay byte path: request bodies', () => {
+  it('a body already in the buffer when the policy asks (a slow authorize) is taken at once: forwarded intact, or 413 when over maxBodyBytes', async () => {
+    const slowAuthorize = async (request: Request) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return request.headers.get('cookie') === 'session=alice' ? { id: 'alice' } : null;
+    };
+    const h = await setup({ authorize: slowAuthorize, limits: { maxBodyBytes: 4096 } });
+    const content = 'é'.repeat(1000); // 2,000 bytes of UTF-8: forwarded byte for byte
+    const response = await h.post({ ...chat, messages: [{ role: 'user', content }] });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(h.upstream.requests[0]!.body).messages[0].content).toBe(content);
+
+    // Chunked, so no Content-Length refuses it early: the body itself is over the limit.
+    const { request } = await import('node:http');
+    const big = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        `${h.relay.url}${MOUNT}/chat/completions`,
+        {
+          method: 'POST',
+          headers: { cookie: 'session=alice', origin: h.relay.url, 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ ...chat, messages: [{ role: 'user', content: 'x'.repeat(8192) }] }));
+    });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.text).error.code).toBe('body_too_large');
+    expect(h.upstream.requests).toHaveLength(1);
+  });
+});

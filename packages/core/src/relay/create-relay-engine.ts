@@ -122,11 +122,10 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
 
   const emit = (x: Exchange, status: number, error?: RelayEventError) => {
     if (onEvent === undefined) return;
-    const event: RelayEvent = {
-      ...x.event,
-      status,
-      durationMs: Math.round((performance.now() - x.started) * 100) / 100,
-    };
+    // The exchange's own event, finished in place (a request is reported once): no copy per request.
+    const event = x.event as RelayEvent;
+    event.status = status;
+    event.durationMs = Math.round((performance.now() - x.started) * 100) / 100;
     if (error !== undefined) event.error = error;
     try {
       const result: unknown = onEvent(event);
