@@ -23,11 +23,13 @@ const budgets = [
   },
   {
     // The relay is a server piece on its own subpath; its budget guards growth (no target was set for it). It
-    // grew from 11 to 11.5 KB when its policy was split from its I/O (createRelayEngine, for adapters' byte paths).
+    // grew from 11 to 11.5 KB when its policy was split from its I/O (createRelayEngine, for adapters' byte paths),
+    // and to 12 KB for speed: the SSE parser finding line ends natively (about 6x less CPU per stream) and small
+    // JSON answers read whole instead of re-streamed (Bun: about a fifth less CPU per request).
     name: '@auth/core/relay',
     contents: "export * from '@auth/core/relay';",
-    target: 11.5 * 1024,
-    limit: 11.5 * 1024,
+    target: 12 * 1024,
+    limit: 12 * 1024,
   },
   {
     name: '@auth/browser (whole package)',

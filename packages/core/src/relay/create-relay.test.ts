@@ -1390,3 +1390,77 @@ describe('createRelay: server credentials', () => {
     expect((await rejecting.text('/models')).response.status).toBe(200);
   });
 });
+
+describe('createRelay: a small JSON answer is read whole, then answered', () => {
+  const declared = (res: import('node:http').ServerResponse, start: string) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+    res.write(start);
+  };
+
+  it('whole: the bytes pass unchanged and their usage is metered', async () => {
+    const h = await setup();
+    const completion = JSON.stringify({
+      object: 'chat.completion',
+      usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 },
+    });
+    h.upstream.reply({
+      type: 'raw',
+      handler: (_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(completion.length),
+        });
+        res.write(completion.slice(0, 10));
+        setTimeout(() => res.end(completion.slice(10)), 20);
+      },
+    });
+    const { response, body } = await h.text('/chat/completions', { body: { model: 'gpt-4o-mini' } });
+    expect(response.status).toBe(200);
+    expect(body).toBe(completion);
+    expect(h.events[0]).toMatchObject({
+      status: 200,
+      usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5 },
+    });
+    expect(h.events[0]!.error).toBeUndefined();
+    h.leakCheck();
+  });
+
+  it('an upstream silent past idleTimeoutMs mid-body: the body is cut, never a clean short answer; upstream aborted', async () => {
+    const h = await setup({ limits: { idleTimeoutMs: 150 } });
+    h.upstream.reply({ type: 'raw', handler: (_req, res) => declared(res, '{"partial":') });
+    const response = await h.send('/chat/completions', { body: { model: 'gpt-4o-mini' } });
+    await expect(response.text()).rejects.toThrow();
+    await waitFor(() => h.upstream.requests[0]?.aborted === true, 'upstream aborted');
+    expect(h.events[0]).toMatchObject({ status: 200, error: { code: 'upstream_timeout' } });
+  });
+
+  it('an upstream that hangs up mid-body: the body is cut (upstream_unreachable)', async () => {
+    const h = await setup();
+    h.upstream.reply({
+      type: 'raw',
+      handler: (_req, res) => {
+        declared(res, '{"partial":');
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+    });
+    const response = await h.send('/chat/completions', { body: { model: 'gpt-4o-mini' } });
+    await expect(response.text()).rejects.toThrow();
+    expect(h.events[0]).toMatchObject({ status: 200, error: { code: 'upstream_unreachable' } });
+  });
+
+  it('the browser leaving while the body is read aborts the upstream request (client_closed_request)', async () => {
+    const h = await setup();
+    h.upstream.reply({ type: 'raw', handler: (_req, res) => declared(res, '{"partial":') });
+    const controller = new AbortController();
+    const pending = h.send('/chat/completions', {
+      body: { model: 'gpt-4o-mini' },
+      signal: controller.signal,
+    });
+    await waitFor(() => h.upstream.requests.length === 1, 'the upstream request');
+    controller.abort();
+    await pending.catch(() => undefined);
+    await waitFor(() => h.upstream.requests[0]?.aborted === true, 'upstream aborted');
+    await waitFor(() => h.events.length === 1, 'the event');
+    expect(h.events[0]!.error).toMatchObject({ code: 'client_closed_request' });
+  });
+});

@@ -1,3 +1,4 @@
+import type { RelayBodyGuard } from './create-body-guard.ts';
 import { createRelayEngine } from './create-relay-engine.ts';
 import { pipeUpstreamBody } from './pipe-upstream-body.ts';
 import { readBodyBytes } from './read-body-bytes.ts';
@@ -25,6 +26,8 @@ interface FetchUpstream extends RelayUpstreamResponse {
 }
 
 const noop = () => undefined;
+// A JSON answer up to this size, whose length the upstream declared, is read whole and answered as bytes.
+const wholeBodyBytes = 64 * 1024;
 
 /**
  * Creates the browser-facing relay: checks the app's session before reading the body, enforces the route,
@@ -49,7 +52,7 @@ export function createRelay(options: RelayOptions): Relay {
   const engine = createRelayEngine(options);
   const fetchUpstream = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
 
-  const transport: RelayTransport<Response, FetchUpstream> = {
+  const transport: RelayTransport<Response | Promise<Response>, FetchUpstream> = {
     async send({ url, method, headers, body, signal }) {
       // `fetch` takes only a real AbortSignal.
       const controller = new AbortController();
@@ -86,6 +89,7 @@ export function createRelay(options: RelayOptions): Relay {
         guard.end();
         return new Response(null, { status, headers });
       }
+      if (!guard.sse && isSmall(upstream.headers)) return answerWhole(status, headers, body, guard);
       return new Response(pipeUpstreamBody(body, guard), { status, headers });
     },
   };
@@ -116,4 +120,42 @@ function incomingOf(request: Request): RelayIncoming {
     },
     toRequest: () => request,
   };
+}
+
+/** A declared length of at most {@link wholeBodyBytes}, for a body `fetch` does not decode (so it is the length). */
+function isSmall(headers: RelayUpstreamResponse['headers']): boolean {
+  const length = headers.get('content-length');
+  const encoding = headers.get('content-encoding');
+  return (
+    length !== null &&
+    /^\d{1,6}$/.test(length) &&
+    Number(length) <= wholeBodyBytes &&
+    (encoding === null || encoding === 'identity')
+  );
+}
+
+/**
+ * A small non-stream body, read whole (bounded by its declared length and the idle timeout) and answered as
+ * bytes: a `ReadableStream` per answer costs more than a JSON body itself in Bun and Deno, and the client waits
+ * for the whole JSON anyway. A read that fails still cuts the body, as a stream would: never a clean short answer.
+ */
+async function answerWhole(
+  status: number,
+  headers: Record<string, string>,
+  body: ReadableStream<Uint8Array>,
+  guard: RelayBodyGuard,
+): Promise<Response> {
+  const read = await readBodyBytes(body, wholeBodyBytes, guard.idleTimeoutMs);
+  if (!read.ok) {
+    const code = read.reason === 'timeout' ? 'upstream_timeout' : guard.readFailure();
+    guard.fail(code);
+    const cut = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.error(new Error(`relay: ${code}`)),
+    });
+    return new Response(cut, { status, headers });
+  }
+  // Not SSE, so the guard passes the bytes on as they are (metering them).
+  const bytes = guard.push(read.bytes) as Uint8Array<ArrayBuffer> | null;
+  guard.end();
+  return new Response(bytes, { status, headers });
 }

@@ -96,25 +96,8 @@ export function createSseParser(options: SseParserOptions): SseParser {
     // Searched within the line only: a chunk of many colon-less lines must not cost a scan per line to its end.
     let colon = start;
     while (colon < end && bytes[colon] !== COLON) colon++;
-    const fieldBytes = colon - start;
-    if (
-      fieldBytes === 4 &&
-      bytes[start] === 0x64 &&
-      bytes[start + 1] === 0x61 &&
-      bytes[start + 2] === 0x74 &&
-      bytes[start + 3] === 0x61
-    ) {
-      data.push(fieldValue(bytes, colon, end));
-    } else if (
-      fieldBytes === 5 &&
-      bytes[start] === 0x65 &&
-      bytes[start + 1] === 0x76 &&
-      bytes[start + 2] === 0x65 &&
-      bytes[start + 3] === 0x6e &&
-      bytes[start + 4] === 0x74
-    ) {
-      eventName = fieldValue(bytes, colon, end);
-    }
+    if (named(bytes, start, colon, 'data')) data.push(fieldValue(bytes, colon, end));
+    else if (named(bytes, start, colon, 'event')) eventName = fieldValue(bytes, colon, end);
     return false;
   };
   // The value after `colon` (none: empty), without one leading space.
@@ -186,4 +169,11 @@ function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
     offset += part.byteLength;
   }
   return bytes;
+}
+
+/** `bytes[start, end)` is the ASCII `name`. */
+function named(bytes: Uint8Array, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name.charCodeAt(i)) return false;
+  return true;
 }
