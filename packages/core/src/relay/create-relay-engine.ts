@@ -292,15 +292,22 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
       if (!built.ok) return refuse(t, x, built.code);
       payload = encoder.encode(built.body);
     } else if (models !== undefined && payload !== undefined && payload.byteLength > 0) {
-      const parsed = parseJson(payload);
-      if (parsed === invalidJson) return refuse(t, x, 'invalid_json');
+      const text = decodeUtf8(payload);
+      const parsed = text === undefined ? invalidJson : parseText(text);
+      if (text === undefined || parsed === invalidJson) return refuse(t, x, 'invalid_json');
       const model = (parsed as { model?: unknown } | null)?.model;
       if (model !== undefined && !(typeof model === 'string' && models.has(model))) {
         return refuse(t, x, 'model_not_allowed');
       }
-      // What was checked is what is sent: re-serialised, so a duplicate "model" key or other parser
-      // differences between this runtime and the API cannot slip another model past the allowlist.
-      payload = encoder.encode(JSON.stringify(parsed));
+      // What was checked is what is sent. The bytes as they came when no other parser can read another model in
+      // them: "model" appears once (so no duplicate key) and no \u escape (the only other way to spell a key
+      // "model"). Otherwise re-serialised, so a duplicate or escaped key cannot slip another model past the
+      // allowlist. Sending the bytes keeps what JSON.parse would lose, such as the digits of a 19-digit seed.
+      const at = text.indexOf('"model"');
+      const bom = payload[0] === 0xef; // decoding dropped it; the API's parser may not
+      if (bom || text.includes('\\u') || (at >= 0 && text.indexOf('"model"', at + 1) >= 0)) {
+        payload = encoder.encode(JSON.stringify(parsed));
+      }
     }
 
     let lease: string | undefined;
@@ -529,8 +536,22 @@ function isJson(contentType: string | null): boolean {
 }
 
 function parseJson(bytes: Uint8Array): unknown {
+  const text = decodeUtf8(bytes);
+  return text === undefined ? invalidJson : parseText(text);
+}
+
+/** The text of UTF-8 bytes; `undefined` for invalid UTF-8 (never replaced by U+FFFD). */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseText(text: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch {
     return invalidJson;
   }

@@ -772,6 +772,28 @@ describe('createRelay: body limits (D34) and the model allowlist', () => {
     expect((await h.text('/moderations', { body: { input: 'hello' } })).response.status).toBe(200);
     expect(h.upstream.requests).toHaveLength(2);
   });
+
+  it('models: a body with one plain model key goes upstream byte for byte; any other spelling is re-serialised', async () => {
+    const h = await setup({ models: ['gpt-4o-mini'] });
+    const send = (body: string) =>
+      h.text('/chat/completions', { body, headers: { 'content-type': 'application/json' } });
+    // JSON.parse would turn the seed into 1234567890123456800 and 1.50 into 1.5: the bytes keep them.
+    const exact = '{ "model": "gpt-4o-mini", "seed": 1234567890123456789, "temperature": 1.50 }';
+    expect((await send(exact)).response.status).toBe(200);
+    expect(h.upstream.requests.at(-1)!.body).toBe(exact);
+    // A key spelled with an escape is still "model" to every parser: checked, then re-serialised.
+    expect((await send('{"model":"gpt-4o-mini","mo\\u0064el":"gpt-4o"}')).response.status).toBe(403);
+    expect((await send('{"mo\\u0064el":"gpt-4o-mini","seed":1}')).response.status).toBe(200);
+    expect(h.upstream.requests.at(-1)!.body).toBe('{"model":"gpt-4o-mini","seed":1}');
+    // "model" twice (here once nested): re-serialised, the same content.
+    expect((await send('{"model":"gpt-4o-mini","metadata":{"model":"x"}}')).response.status).toBe(200);
+    expect(h.upstream.requests.at(-1)!.body).toBe('{"model":"gpt-4o-mini","metadata":{"model":"x"}}');
+    // A byte order mark that decoding dropped is not sent on.
+    expect((await send('\ufeff{"model":"gpt-4o-mini"}')).response.status).toBe(200);
+    // (The stub's recorded text would drop a BOM too: the length shows what was sent.)
+    expect(h.upstream.requests.at(-1)!.headers['content-length']).toEqual(['23']);
+    expect(h.upstream.requests).toHaveLength(4);
+  });
 });
 
 describe('createRelay: upstream errors (D37, C21, C22, C25)', () => {
