@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { assertNoLeak, fakeKey, fakeOrgId, fakeProjectId } from '@auth/testkit';
+import { assertNoLeak, fakeKey, fakeOrgId, fakeProjectId, startUpstream } from '@auth/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withSecretFile } from './testing/with-secret-file.ts';
 
@@ -126,7 +126,7 @@ describe('openai-auth (the built CLI)', () => {
     for (const args of [['--help'], ['-h'], ['doctor', '--help']]) {
       const run = await runCli(args);
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('Usage: openai-auth doctor [--json]');
+      expect(run.stdout).toContain('Usage: openai-auth doctor [--check] [--json]');
     }
   });
 
@@ -143,5 +143,84 @@ describe('openai-auth (the built CLI)', () => {
       expect(run.stderr).toContain('Usage:');
     }
     assertNoLeak({ logs: runs.flatMap((run) => [run.stdout, run.stderr]) }, [key]);
+  });
+
+  it('C21: doctor --check explains each refusal distinctly (key, organization, project, none, scopes); none retried', async () => {
+    const upstream = await startUpstream();
+    try {
+      const key = fakeKey('project');
+      const env = { OPENAI_API_KEY: key, OPENAI_BASE_URL: upstream.url, OPENAI_PROJECT_ID: fakeProjectId() };
+      const codes = [
+        'invalid_api_key',
+        'mismatched_organization',
+        'mismatched_project',
+        'no_organization',
+        'missing_scopes',
+      ] as const;
+      const hints = new Set<string>();
+      const runs: Run[] = [];
+      for (const code of codes) {
+        upstream.reply({ type: 'auth_error', code });
+        const before = upstream.requests.length;
+        const run = await runCli(['doctor', '--check'], env);
+        runs.push(run);
+        expect(run.code, code).toBe(1);
+        expect(run.stdout).toContain(`API check: GET ${upstream.url}/models → 401`);
+        expect(run.stdout).toContain('FAILED');
+        const hint = /FAILED\n {2}(.+)/.exec(run.stdout)?.[1];
+        expect(hint, code).toBeDefined();
+        hints.add(hint!);
+        // One call: the auth fetch retries a 401 only for a key that changed, and these are not retried at all.
+        expect(upstream.requests.length - before, code).toBe(1);
+      }
+      expect(hints.size).toBe(codes.length);
+      expect([...hints].join('\n')).toMatch(/OPENAI_ORG_ID[\s\S]*OPENAI_PROJECT_ID/);
+      assertNoLeak({ logs: runs.flatMap((run) => [run.stdout, run.stderr]) }, [key]);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('doctor --check: accepted → exit 0 with the model count; --json carries the check; no answer → exit 1', async () => {
+    const upstream = await startUpstream();
+    try {
+      const key = fakeKey('service_account');
+      const env = { OPENAI_API_KEY: key, OPENAI_BASE_URL: upstream.url };
+      upstream.reply({
+        type: 'json',
+        body: { object: 'list', data: [{ id: 'gpt-4o-mini' }, { id: 'gpt-4o' }] },
+      });
+      const ok = await runCli(['doctor', '--check'], env);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('→ 200: OK');
+      expect(ok.stdout).toContain('(2 models visible)');
+      expect(upstream.requests.at(-1)!.headers.authorization).toEqual([`Bearer ${key}`]);
+
+      upstream.reply({ type: 'status', status: 429 });
+      const json = await runCli(['doctor', '--check', '--json'], env);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout).check).toMatchObject({
+        ok: true,
+        status: 429,
+        upstreamCode: 'rate_limit_exceeded',
+      });
+
+      const closed = await startUpstream();
+      await closed.close();
+      const down = await runCli(['doctor', '--check'], { ...env, OPENAI_BASE_URL: closed.url });
+      expect(down.code).toBe(1);
+      expect(down.stdout).toContain('→ no answer: FAILED');
+      expect(down.stdout).toContain(`No answer from ${new URL(closed.url).origin}`);
+
+      // Credentials that are not usable are not sent anywhere.
+      const before = upstream.requests.length;
+      const missing = await runCli(['doctor', '--check'], { OPENAI_BASE_URL: upstream.url });
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).not.toContain('API check');
+      expect(upstream.requests.length).toBe(before);
+      assertNoLeak({ logs: [ok, json, down, missing].flatMap((run) => [run.stdout, run.stderr]) }, [key]);
+    } finally {
+      await upstream.close();
+    }
   });
 });

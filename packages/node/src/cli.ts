@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `openai-auth`: the command line of `@auth/node`. `openai-auth doctor [--json]` tells where the OpenAI
- * credentials come from, with the key masked; exit code 0 when usable, 1 when missing or invalid, 2 on a
+ * `openai-auth`: the command line of `@auth/node`. `openai-auth doctor [--check] [--json]` tells where the
+ * OpenAI credentials come from, with the key masked, and with `--check` whether the API accepts them (one
+ * `GET /models`, its refusal explained); exit code 0 when usable, 1 when missing, invalid or refused, 2 on a
  * usage error.
  *
  * @module

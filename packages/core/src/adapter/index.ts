@@ -24,6 +24,15 @@
  */
 
 /**
+ * What an API error body says, for a person: OpenAI's `error.code` and, for 401/403, a hint per cause (invalid
+ * key, wrong organization, wrong project, no organization, missing scopes) that never quotes OpenAI's own text.
+ * The relay reports it through `onEvent`; `openai-auth doctor --check` prints it.
+ *
+ * @example
+ * describeUpstreamError(401, await response.text()).hint; // 'The OpenAI-Project sent is not the key’s project: …'
+ */
+export { describeUpstreamError, type UpstreamErrorInfo } from '../relay/describe-upstream-error.ts';
+/**
  * Waits for a promise unless an abort signal fires first, for runtime calls that take no signal.
  *
  * @example
