@@ -332,3 +332,57 @@ describe('serveRelay byte path: request bodies', () => {
     expect(h.upstream.requests).toHaveLength(1);
   });
 });
+
+describe('serveRelay byte path: request headers', () => {
+  /** One raw HTTP/1.1 request (header lines as given), the status code of the answer. */
+  const rawStatus = async (url: string, lines: string[], body: string) => {
+    const { connect } = await import('node:net');
+    const { hostname, port } = new URL(url);
+    return new Promise<number>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          [
+            `POST ${MOUNT}/chat/completions HTTP/1.1`,
+            `Host: ${hostname}:${port}`,
+            'Cookie: session=alice',
+            `Content-Length: ${Buffer.byteLength(body)}`,
+            'Connection: close',
+            ...lines,
+            '',
+            body,
+          ].join('\r\n'),
+        );
+      });
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        answer += chunk;
+      });
+      socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+      socket.on('error', reject);
+    });
+  };
+
+  it('a repeated header name is read whole, as Headers.get joins it: node keeps only the first of some', async () => {
+    const h = await setup();
+    const body = JSON.stringify(chat);
+    const same = `Origin: ${h.relay.url}`;
+    expect(await rawStatus(h.relay.url, [same, 'Content-Type: application/json'], body)).toBe(200);
+    // node's `headers` would say application/json (it drops a second Content-Type): the relay sees both.
+    expect(
+      await rawStatus(
+        h.relay.url,
+        [same, 'Content-Type: application/json', 'Content-Type: text/plain'],
+        body,
+      ),
+    ).toBe(415);
+    expect(
+      await rawStatus(
+        h.relay.url,
+        [same, 'Origin: http://evil.test', 'Content-Type: application/json'],
+        body,
+      ),
+    ).toBe(403);
+    expect(h.upstream.requests).toHaveLength(1);
+  });
+});

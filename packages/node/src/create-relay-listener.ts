@@ -57,12 +57,12 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
-    const href = acceptTarget(req, res, method, ownOrigin);
-    if (href === undefined) return;
-    const url = new URL(href);
+    const url = acceptTarget(req, res, method, ownOrigin);
+    if (url === undefined) return;
 
     let gone = false;
     let onGone: (() => void) | undefined;
+    let unique: boolean | undefined;
     // 'close' before 'finish' is the client going away (a closed tab, an aborted fetch) mid-request or mid-stream.
     res.once('close', () => {
       if (res.writableFinished) return;
@@ -74,9 +74,11 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
       url,
       headers: {
         get(name) {
-          // Every field line of a name, joined as `Headers.get` does (node's `headers` keeps only the first of some).
-          const values = req.headersDistinct[name];
-          return values === undefined ? null : values.join(', ');
+          // Without a repeated name (the usual case) node's `headers` has every value as sent. With one, every
+          // field line of a name is joined as `Headers.get` does: `headers` keeps only the first of some.
+          unique ??= req.rawHeaders.length === 2 * Object.keys(req.headers).length;
+          const value = unique ? req.headers[name] : req.headersDistinct[name];
+          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
         },
       },
       hasBody: hasBody(req, method),

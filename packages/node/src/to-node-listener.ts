@@ -59,8 +59,9 @@ async function serve(
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  const url = acceptTarget(req, res, method, origin);
-  if (url === undefined) return;
+  const target = acceptTarget(req, res, method, origin);
+  if (target === undefined) return;
+  const url = target.href;
   const controller = new AbortController();
   // 'close' before 'finish' is the client going away (a closed tab, an aborted fetch) mid-request or mid-stream.
   res.once('close', () => {
@@ -96,14 +97,14 @@ async function serve(
 
 /**
  * The request URL, or `undefined` once the request is refused: a method no Fetch `Request` can carry (405), or a
- * target that is not origin-form or names another host (403).
+ * target that is not origin-form or names another host (403). Parsed once, here.
  */
 export function acceptTarget(
   req: IncomingMessage,
   res: ServerResponse,
   method: string,
   origin: string | undefined,
-): string | undefined {
+): URL | undefined {
   if (unrepresentableMethods.has(method.toUpperCase())) {
     refuse(req, res, 405, 'method_not_allowed', { allow: representableMethods });
     return undefined;
@@ -114,17 +115,20 @@ export function acceptTarget(
 }
 
 /** The request URL from the origin-form target only: the client must not be able to name another origin. */
-function requestURL(req: IncomingMessage, origin: string | undefined): string | undefined {
+function requestURL(req: IncomingMessage, origin: string | undefined): URL | undefined {
   const target = req.url ?? '';
   // An absolute-form target (`GET http://evil.test/ HTTP/1.1`) or `*` never reaches the handler.
   if (!target.startsWith('/')) return undefined;
-  if (origin !== undefined) return origin + target;
-  const host = req.headers.host ?? localHost(req);
-  // `Host: a@b`, `a/b` or `a?b` would move the authority or end it early: only a plain host[:port] passes.
-  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) return undefined;
+  let base = origin;
+  if (base === undefined) {
+    const host = req.headers.host ?? localHost(req);
+    // `Host: a@b`, `a/b` or `a?b` would move the authority or end it early: only a plain host[:port] passes.
+    if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) return undefined;
+    base = `http://${host}`;
+  }
   try {
     // Concatenated, never resolved: `new URL('//evil.test/x', base)` would change the host.
-    return new URL(`http://${host}${target}`).href;
+    return new URL(base + target);
   } catch {
     return undefined;
   }
