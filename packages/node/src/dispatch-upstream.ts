@@ -1,4 +1,4 @@
-import type { RelayUpstreamRequest, RelayUpstreamResponse } from '@auth/core/relay';
+import type { RelayHeaders, RelayUpstreamRequest, RelayUpstreamResponse } from '@auth/core/relay';
 import type { Dispatcher } from 'undici';
 
 /** Where an upstream body goes once someone takes it. Each is called at most once after the last `data`. */
@@ -40,109 +40,9 @@ export function dispatchUpstream(
   origin: string,
   request: RelayUpstreamRequest,
 ): Promise<DispatchedUpstream> {
-  const { signal } = request;
   return new Promise((resolve, reject) => {
-    let controller: Dispatcher.DispatchController | undefined;
-    let headSeen = false;
-    let state: 'open' | 'ended' | 'failed' | 'aborted' = 'open';
-    let sink: UpstreamSink | undefined;
-    let held: Buffer[] = [];
-    let heldSize = 0;
-    let pausedWhileHeld = false;
-
-    const close = (next: typeof state) => {
-      state = next;
-      signal.removeEventListener('abort', onAbort);
-    };
-    const abort = () => {
-      if (state !== 'open') return;
-      close('aborted');
-      sink = undefined;
-      held = [];
-      controller?.abort(aborted());
-    };
-    function onAbort() {
-      if (!headSeen) {
-        headSeen = true;
-        reject(aborted());
-      }
-      abort();
-    }
-
-    const upstream: Omit<DispatchedUpstream, 'status' | 'headers'> = {
-      consume(taken) {
-        sink = taken;
-        const queue = held;
-        held = [];
-        heldSize = 0;
-        for (const chunk of queue) {
-          taken.data(chunk);
-          if (sink !== taken) return;
-        }
-        if (state === 'ended') taken.end();
-        else if (state !== 'open') taken.error();
-        else if (pausedWhileHeld) {
-          pausedWhileHeld = false;
-          controller?.resume();
-        }
-      },
-      pause: () => controller?.pause(),
-      resume: () => controller?.resume(),
-      abort,
-      text: (maxBytes, idleTimeoutMs) => readText(upstream, maxBytes, idleTimeoutMs),
-      // Nothing waits for a body the relay drops: one that is already over leaves its connection for reuse,
-      // any other is aborted.
-      discard: abort,
-    };
-
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(started) {
-        controller = started;
-        if (state === 'aborted') started.abort(aborted());
-      },
-      onResponseStart(_controller, status, headers) {
-        // 100 Continue, 103 Early Hints: the answer is still to come.
-        if (status < 200 || headSeen) return;
-        headSeen = true;
-        const get = (name: string) => {
-          const value = headers[name];
-          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-        };
-        resolve(Object.assign(upstream, { status, headers: { get } }));
-      },
-      onResponseData(_controller, chunk) {
-        if (sink !== undefined) {
-          sink.data(chunk);
-          return;
-        }
-        if (state !== 'open') return;
-        held.push(chunk);
-        heldSize += chunk.byteLength;
-        if (heldSize > heldBytes && !pausedWhileHeld) {
-          pausedWhileHeld = true;
-          controller?.pause();
-        }
-      },
-      onResponseEnd() {
-        if (state !== 'open') return;
-        close('ended');
-        sink?.end();
-      },
-      onResponseError(_controller, error) {
-        if (state !== 'open') return;
-        close('failed');
-        if (!headSeen) {
-          headSeen = true;
-          reject(error);
-        } else sink?.error();
-      },
-    };
-
-    signal.addEventListener('abort', onAbort);
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
+    const call = new UpstreamCall(request.signal, resolve, reject);
+    if (call.settled) return;
     dispatcher.dispatch(
       {
         origin,
@@ -155,9 +55,149 @@ export function dispatchUpstream(
         headersTimeout: 0,
         bodyTimeout: 0,
       },
-      handler,
+      call,
     );
   });
+}
+
+/**
+ * One upstream exchange: undici's handler and the relay's view of the answer in one object, its methods on the
+ * prototype (a request allocates this object, not a closure per callback). It is its own `headers` view.
+ */
+class UpstreamCall implements Dispatcher.DispatchHandler, DispatchedUpstream {
+  status = 0;
+  readonly headers: RelayHeaders = this;
+  /** The promise is settled: resolved with the head, or rejected. */
+  settled = false;
+  #controller: Dispatcher.DispatchController | undefined;
+  #state: 'open' | 'ended' | 'failed' | 'aborted' = 'open';
+  #sink: UpstreamSink | undefined;
+  #head: Record<string, string | string[] | undefined> = {};
+  #held: Buffer[] = [];
+  #heldSize = 0;
+  #pausedWhileHeld = false;
+  readonly #signal: RelayUpstreamRequest['signal'];
+  readonly #resolve: (upstream: DispatchedUpstream) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #onAbort = () => {
+    if (!this.settled) {
+      this.settled = true;
+      this.#reject(aborted());
+    }
+    this.abort();
+  };
+
+  constructor(
+    signal: RelayUpstreamRequest['signal'],
+    resolve: (upstream: DispatchedUpstream) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    signal.addEventListener('abort', this.#onAbort);
+    if (signal.aborted) this.#onAbort();
+  }
+
+  get(name: string): string | null {
+    const value = this.#head[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  consume(sink: UpstreamSink): void {
+    this.#sink = sink;
+    const queue = this.#held;
+    this.#held = [];
+    this.#heldSize = 0;
+    for (const chunk of queue) {
+      sink.data(chunk);
+      if (this.#sink !== sink) return;
+    }
+    if (this.#state === 'ended') sink.end();
+    else if (this.#state !== 'open') sink.error();
+    else if (this.#pausedWhileHeld) {
+      this.#pausedWhileHeld = false;
+      this.#controller?.resume();
+    }
+  }
+
+  pause(): void {
+    this.#controller?.pause();
+  }
+
+  resume(): void {
+    this.#controller?.resume();
+  }
+
+  abort(): void {
+    if (this.#state !== 'open') return;
+    this.#close('aborted');
+    this.#sink = undefined;
+    this.#held = [];
+    this.#controller?.abort(aborted());
+  }
+
+  text(maxBytes: number, idleTimeoutMs: number): Promise<string | undefined> {
+    return readText(this, maxBytes, idleTimeoutMs);
+  }
+
+  // Nothing waits for a body the relay drops: one that is already over leaves its connection for reuse, any
+  // other is aborted.
+  discard(): void {
+    this.abort();
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#state === 'aborted') controller.abort(aborted());
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 100 Continue, 103 Early Hints: the answer is still to come.
+    if (status < 200 || this.settled) return;
+    this.settled = true;
+    this.status = status;
+    this.#head = headers;
+    this.#resolve(this);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#sink !== undefined) {
+      this.#sink.data(chunk);
+      return;
+    }
+    if (this.#state !== 'open') return;
+    this.#held.push(chunk);
+    this.#heldSize += chunk.byteLength;
+    if (this.#heldSize > heldBytes && !this.#pausedWhileHeld) {
+      this.#pausedWhileHeld = true;
+      this.#controller?.pause();
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#state !== 'open') return;
+    this.#close('ended');
+    this.#sink?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.#state !== 'open') return;
+    this.#close('failed');
+    if (!this.settled) {
+      this.settled = true;
+      this.#reject(error);
+    } else this.#sink?.error();
+  }
+
+  #close(next: 'ended' | 'failed' | 'aborted'): void {
+    this.#state = next;
+    this.#signal.removeEventListener('abort', this.#onAbort);
+  }
 }
 
 /** Reads a small upstream body as text: `undefined` past `maxBytes`, after `idleTimeoutMs` of silence, or on error. */
