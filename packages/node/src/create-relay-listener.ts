@@ -3,13 +3,14 @@ import {
   type BodyBytes,
   createRelayEngine,
   type RelayBodyGuard,
+  type RelayHeaders,
   type RelayIncoming,
   type RelayOptions,
   type RelayTransport,
 } from '@auth/core/relay';
 import type { Dispatcher } from 'undici';
 import { createLazyRequest } from './create-lazy-request.ts';
-import { type DispatchedUpstream, dispatchUpstream } from './dispatch-upstream.ts';
+import { type DispatchedUpstream, dispatchUpstream, type UpstreamSink } from './dispatch-upstream.ts';
 import { dispatcherFor, loadUndici, proxyKey } from './node-dispatcher.ts';
 import { acceptTarget, closeIfUnread, hasBody, type NodeListener, readOrigin } from './to-node-listener.ts';
 
@@ -59,66 +60,8 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
     const method = req.method ?? 'GET';
     const url = acceptTarget(req, res, method, ownOrigin);
     if (url === undefined) return;
-
-    let gone = false;
-    let onGone: (() => void) | undefined;
-    let unique: boolean | undefined;
-    // 'close' before 'finish' is the client going away (a closed tab, an aborted fetch) mid-request or mid-stream.
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      gone = true;
-      onGone?.();
-    });
-    const incoming: RelayIncoming = {
-      method,
-      url,
-      headers: {
-        get(name) {
-          // Without a repeated name (the usual case) node's `headers` has every value as sent. With one, every
-          // field line of a name is joined as `Headers.get` does: `headers` keeps only the first of some.
-          unique ??= req.rawHeaders.length === 2 * Object.keys(req.headers).length;
-          const value = unique ? req.headers[name] : req.headersDistinct[name];
-          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-        },
-      },
-      hasBody: hasBody(req, method),
-      readBody: (maxBytes, timeoutMs) => readBody(req, maxBytes, timeoutMs),
-      clientGone: () => gone,
-      onClientGone(listener) {
-        onGone = listener;
-        return () => {
-          onGone = undefined;
-        };
-      },
-      toRequest: () => createLazyRequest(url.href, method, req.rawHeaders),
-    };
-
-    const transport: RelayTransport<void, DispatchedUpstream> = {
-      send,
-      reply(status, headers, body) {
-        if (res.destroyed) return;
-        closeIfUnread(req, res);
-        res.writeHead(status, headers);
-        res.end(body ?? undefined);
-      },
-      pipe(status, headers, upstream, guard) {
-        // A body the guard passes byte for byte (not SSE) keeps the upstream's length: one write, no chunked
-        // framing, and a client that can tell a cut body from a whole one. Only for unencoded bodies, which is
-        // what the relay asks for.
-        const length = upstream.headers.get('content-length');
-        const encoding = upstream.headers.get('content-encoding');
-        if (
-          !guard.sse &&
-          length !== null &&
-          /^\d{1,15}$/.test(length) &&
-          (encoding === null || encoding === 'identity')
-        ) {
-          headers['content-length'] = length;
-        }
-        pipeToResponse(req, res, status, headers, upstream, guard);
-      },
-    };
-    await engine.handle(incoming, transport);
+    const exchange = new NodeExchange(req, res, method, url, send);
+    await engine.handle(exchange, exchange);
   };
 
   const listener: NodeListener = (req, res) => {
@@ -133,6 +76,106 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
       await loadDispatcher();
     },
   });
+}
+
+/**
+ * One request on the byte path: the relay's view of it (`RelayIncoming`, and its own `headers`) and the I/O that
+ * answers it (`RelayTransport`), in one object with its methods on the prototype: a request allocates this, not
+ * a closure per callback.
+ */
+class NodeExchange implements RelayIncoming, RelayTransport<void, DispatchedUpstream>, RelayHeaders {
+  readonly headers: RelayHeaders = this;
+  readonly hasBody: boolean;
+  #gone = false;
+  #onGone: (() => void) | undefined;
+  #unique: boolean | undefined;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #send: RelayTransport<void, DispatchedUpstream>['send'];
+  // 'close' before 'finish' is the client going away (a closed tab, an aborted fetch) mid-request or mid-stream.
+  readonly #onClose = () => {
+    if (this.#res.writableFinished) return;
+    this.#gone = true;
+    this.#onGone?.();
+  };
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    readonly method: string,
+    readonly url: URL,
+    send: RelayTransport<void, DispatchedUpstream>['send'],
+  ) {
+    this.#req = req;
+    this.#res = res;
+    this.#send = send;
+    this.hasBody = hasBody(req, method);
+    res.once('close', this.#onClose);
+  }
+
+  get(name: string): string | null {
+    const req = this.#req;
+    // Without a repeated name (the usual case) node's `headers` has every value as sent. With one, every field
+    // line of a name is joined as `Headers.get` does: `headers` keeps only the first of some.
+    this.#unique ??= req.rawHeaders.length === 2 * Object.keys(req.headers).length;
+    const value = this.#unique ? req.headers[name] : req.headersDistinct[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  readBody(maxBytes: number, timeoutMs: number): Promise<BodyBytes> {
+    return readBody(this.#req, maxBytes, timeoutMs);
+  }
+
+  clientGone(): boolean {
+    return this.#gone;
+  }
+
+  onClientGone(listener: () => void): () => void {
+    this.#onGone = listener;
+    return () => {
+      this.#onGone = undefined;
+    };
+  }
+
+  toRequest(): Request {
+    return createLazyRequest(this.url.href, this.method, this.#req.rawHeaders);
+  }
+
+  send(
+    request: Parameters<RelayTransport<void, DispatchedUpstream>['send']>[0],
+  ): Promise<DispatchedUpstream> {
+    return this.#send(request);
+  }
+
+  reply(status: number, headers: Record<string, string>, body: string | null): void {
+    const res = this.#res;
+    if (res.destroyed) return;
+    closeIfUnread(this.#req, res);
+    res.writeHead(status, headers);
+    res.end(body ?? undefined);
+  }
+
+  pipe(
+    status: number,
+    headers: Record<string, string>,
+    upstream: DispatchedUpstream,
+    guard: RelayBodyGuard,
+  ): void {
+    // A body the guard passes byte for byte (not SSE) keeps the upstream's length: one write, no chunked
+    // framing, and a client that can tell a cut body from a whole one. Only for unencoded bodies, which is
+    // what the relay asks for.
+    const length = upstream.headers.get('content-length');
+    const encoding = upstream.headers.get('content-encoding');
+    if (
+      !guard.sse &&
+      length !== null &&
+      /^\d{1,15}$/.test(length) &&
+      (encoding === null || encoding === 'identity')
+    ) {
+      headers['content-length'] = length;
+    }
+    pipeToResponse(this.#req, this.#res, status, headers, upstream, guard);
+  }
 }
 
 /** Reads a request body into one buffer: no more than `maxBytes`, no pause longer than `timeoutMs`. */
@@ -215,36 +258,9 @@ function pipeToResponse(
   upstream: DispatchedUpstream,
   guard: RelayBodyGuard,
 ): void {
-  let done = false;
-  let deadline = Date.now() + guard.idleTimeoutMs;
-  const check = () => {
-    const left = deadline - Date.now();
-    if (left > 0) timer = setTimeout(check, left);
-    else stop('upstream_timeout');
-  };
-  let timer = setTimeout(check, guard.idleTimeoutMs);
-  const cleanup = () => {
-    done = true;
-    clearTimeout(timer);
-    res.off('drain', onDrain);
-    res.off('close', onClose);
-  };
-  const stop = (code: Parameters<RelayBodyGuard['fail']>[0]) => {
-    if (done) return;
-    cleanup();
-    upstream.abort();
-    const tail = guard.fail(code);
-    // An SSE stream ends with an error event the SDKs raise; any other body is cut so it cannot pass for whole.
-    if (tail !== null && !res.destroyed) res.end(tail);
-    else res.destroy();
-  };
-  const onDrain = () => upstream.resume();
-  const onClose = () => {
-    if (!res.writableFinished) stop('client_closed_request');
-  };
-
   if (res.destroyed) {
-    stop('client_closed_request');
+    upstream.abort();
+    guard.fail('client_closed_request');
     return;
   }
   closeIfUnread(req, res);
@@ -252,24 +268,74 @@ function pipeToResponse(
   // A stream's headers go out now, so an SSE client sees it open before the first event; other bodies send
   // their headers with the first chunk, in one packet.
   if (guard.sse) res.flushHeaders();
-  res.on('drain', onDrain);
-  res.once('close', onClose);
-  upstream.consume({
-    data(chunk) {
-      if (done) return;
-      deadline = Date.now() + guard.idleTimeoutMs;
-      const out = guard.push(chunk);
-      // The client's socket is full: stop reading upstream until it drains (bounded memory for a slow reader).
-      if (out !== null && !res.write(out)) upstream.pause();
-      if (guard.failed !== undefined) stop(guard.failed);
-    },
-    end() {
-      if (done) return;
-      cleanup();
-      const rest = guard.end();
-      if (rest === null) res.end();
-      else res.end(rest);
-    },
-    error: () => stop(guard.readFailure()),
-  });
+  upstream.consume(new ResponsePipe(res, upstream, guard));
+}
+
+/** The sink of {@link pipeToResponse}: one object per response, its methods on the prototype. */
+class ResponsePipe implements UpstreamSink {
+  #done = false;
+  #deadline: number;
+  #timer: ReturnType<typeof setTimeout>;
+  readonly #res: ServerResponse;
+  readonly #upstream: DispatchedUpstream;
+  readonly #guard: RelayBodyGuard;
+  // One idle timer for the whole body, pushed back on progress (a timer per chunk costs more than the chunk).
+  readonly #check = () => {
+    const left = this.#deadline - Date.now();
+    if (left > 0) this.#timer = setTimeout(this.#check, left);
+    else this.#stop('upstream_timeout');
+  };
+  readonly #onDrain = () => this.#upstream.resume();
+  readonly #onClose = () => {
+    if (!this.#res.writableFinished) this.#stop('client_closed_request');
+  };
+
+  constructor(res: ServerResponse, upstream: DispatchedUpstream, guard: RelayBodyGuard) {
+    this.#res = res;
+    this.#upstream = upstream;
+    this.#guard = guard;
+    this.#deadline = Date.now() + guard.idleTimeoutMs;
+    this.#timer = setTimeout(this.#check, guard.idleTimeoutMs);
+    res.on('drain', this.#onDrain);
+    res.once('close', this.#onClose);
+  }
+
+  data(chunk: Buffer): void {
+    if (this.#done) return;
+    const guard = this.#guard;
+    this.#deadline = Date.now() + guard.idleTimeoutMs;
+    const out = guard.push(chunk);
+    // The client's socket is full: stop reading upstream until it drains (bounded memory for a slow reader).
+    if (out !== null && !this.#res.write(out)) this.#upstream.pause();
+    if (guard.failed !== undefined) this.#stop(guard.failed);
+  }
+
+  end(): void {
+    if (this.#done) return;
+    this.#cleanup();
+    const rest = this.#guard.end();
+    if (rest === null) this.#res.end();
+    else this.#res.end(rest);
+  }
+
+  error(): void {
+    this.#stop(this.#guard.readFailure());
+  }
+
+  #cleanup(): void {
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#res.off('drain', this.#onDrain);
+    this.#res.off('close', this.#onClose);
+  }
+
+  #stop(code: Parameters<RelayBodyGuard['fail']>[0]): void {
+    if (this.#done) return;
+    this.#cleanup();
+    this.#upstream.abort();
+    const tail = this.#guard.fail(code);
+    // An SSE stream ends with an error event the SDKs raise; any other body is cut so it cannot pass for whole.
+    if (tail !== null && !this.#res.destroyed) this.#res.end(tail);
+    else this.#res.destroy();
+  }
 }
