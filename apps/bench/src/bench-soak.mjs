@@ -2,7 +2,9 @@
 // 50 connections, bounded in time too (default 13 min: then it reports how many it did). Fresh stub upstream and
 // fresh relay process. RSS of the relay process is read from /proc every second; "after warm-up" is the sample
 // taken once the first 10 % of the requested count (at most 100,000) or the first 60 s are done, whichever comes
-// first; growth is from there to the end of the load.
+// first. RSS saws up and down by 15-20 % with the garbage collector, so growth compares the median of the
+// samples in the first fifth of the time after warm-up with the median of those in the last fifth: two single
+// samples would measure where on the saw each fell.
 import { fileURLToPath } from 'node:url';
 import { checkOnce, KINDS, startLoad, startUpstream } from './bench-relay.mjs';
 import { MOUNT } from './fixtures.mjs';
@@ -35,6 +37,7 @@ export async function benchSoak(overrides = {}, log = () => {}) {
     let failedLive = 0;
     let warm;
     let peakKb = 0;
+    const samples = [];
     const started = performance.now();
     const capMs = settings.maxMinutes * 60_000;
     let cappedByTime = false;
@@ -55,7 +58,10 @@ export async function benchSoak(overrides = {}, log = () => {}) {
       const { rssKb } = relay.stats();
       if (warm === undefined && (done >= warmupRequests || elapsed >= 60_000))
         warm = { rssKb, done, elapsedS: elapsed / 1000 };
-      if (warm !== undefined) peakKb = Math.max(peakKb, rssKb);
+      if (warm !== undefined) {
+        peakKb = Math.max(peakKb, rssKb);
+        samples.push(rssKb);
+      }
       if (Math.round(elapsed / 1000) % 30 === 0)
         log(
           `  soak: ${done.toLocaleString('en-US')} requests, RSS ${(rssKb / 1024).toFixed(1)} MB, ${Math.round(elapsed / 1000)} s`,
@@ -92,11 +98,26 @@ export async function benchSoak(overrides = {}, log = () => {}) {
       warm,
       endRssKb,
       peakKb: Math.max(peakKb, endRssKb),
-      growthPct: warm === undefined ? undefined : ((endRssKb - warm.rssKb) / warm.rssKb) * 100,
+      ...fifths(samples),
       stillAnswers,
     };
   } finally {
     await relay?.stop();
     await upstream.stop();
   }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** Median RSS of the first and the last fifth of the samples after warm-up, and the growth between them. */
+function fifths(samples) {
+  if (samples.length < 10) return { firstFifthKb: undefined, lastFifthKb: undefined, growthPct: undefined };
+  const fifth = Math.floor(samples.length / 5);
+  const firstFifthKb = median(samples.slice(0, fifth));
+  const lastFifthKb = median(samples.slice(-fifth));
+  return { firstFifthKb, lastFifthKb, growthPct: ((lastFifthKb - firstFifthKb) / firstFifthKb) * 100 };
 }

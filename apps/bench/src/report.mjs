@@ -204,11 +204,12 @@ function soakSection(soak) {
     '',
     `${int(settings.requests)} JSON requests asked for, ${settings.connections} connections, capped at ${settings.maxMinutes} min; ` +
       'fresh stub and relay processes. RSS of the relay process from /proc every second; "after warm-up" is the sample once ' +
-      `${int(Math.min(100_000, Math.ceil(settings.requests / 10)))} requests or 60 s were done, whichever came first; growth is from there to the end of the load; peak is after warm-up.`,
+      `${int(Math.min(100_000, Math.ceil(settings.requests / 10)))} requests or 60 s were done, whichever came first, and RSS at end the sample as the load ended; peak is after warm-up. ` +
+      'RSS saws up and down with the garbage collector, so growth compares the median RSS of the first fifth of the time after warm-up with that of the last fifth.',
     '',
-    '| requests done | errors | duration | req/s | RSS at start | RSS after warm-up | RSS at end | peak | growth | answers after | verdict |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
-    `| ${int(soak.requests)}${soak.cappedByTime ? ` (time cap hit: ${((soak.requests / settings.requests) * 100).toFixed(0)} % of ${int(settings.requests)})` : ''} | ${soak.errors}${soak.timeouts ? ` (${soak.timeouts} timeouts)` : ''} | ${(soak.durationS / 60).toFixed(1)} min | ${int(soak.rps)} | ${mb(soak.rssStartKb)} | ${soak.warm ? `${mb(soak.warm.rssKb)} at ${int(soak.warm.done)}` : '—'} | ${mb(soak.endRssKb)} | ${mb(soak.peakKb)} | ${soak.growthPct === undefined ? '—' : `${soak.growthPct >= 0 ? '+' : ''}${soak.growthPct.toFixed(1)} %`} | ${soak.stillAnswers ? 'yes' : '**no**'} | target (${int(settings.requests)}, 0 errors, growth < 10 %): ${verdict(met)} |`,
+    '| requests done | errors | duration | req/s | RSS at start | RSS after warm-up | RSS at end | peak | median RSS, first → last fifth | growth | answers after | verdict |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    `| ${int(soak.requests)}${soak.cappedByTime ? ` (time cap hit: ${((soak.requests / settings.requests) * 100).toFixed(0)} % of ${int(settings.requests)})` : ''} | ${soak.errors}${soak.timeouts ? ` (${soak.timeouts} timeouts)` : ''} | ${(soak.durationS / 60).toFixed(1)} min | ${int(soak.rps)} | ${mb(soak.rssStartKb)} | ${soak.warm ? `${mb(soak.warm.rssKb)} at ${int(soak.warm.done)}` : '—'} | ${mb(soak.endRssKb)} | ${mb(soak.peakKb)} | ${soak.firstFifthKb === undefined ? '—' : `${mb(soak.firstFifthKb)} → ${mb(soak.lastFifthKb)}`} | ${soak.growthPct === undefined ? '—' : `${soak.growthPct >= 0 ? '+' : ''}${soak.growthPct.toFixed(1)} %`} | ${soak.stillAnswers ? 'yes' : '**no**'} | target (${int(settings.requests)}, 0 errors, growth < 10 %): ${verdict(met)} |`,
     '',
   ];
 }
