@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { assertNoLeak, fakeKey, fakeOrgId, fakeProjectId, startUpstream } from '@auth/testkit';
+import {
+  assertNoLeak,
+  authErrorCodes,
+  fakeKey,
+  fakeOrgId,
+  fakeProjectId,
+  startUpstream,
+} from '@auth/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withSecretFile } from './testing/with-secret-file.ts';
 
@@ -150,13 +157,7 @@ describe('openai-auth (the built CLI)', () => {
     try {
       const key = fakeKey('project');
       const env = { OPENAI_API_KEY: key, OPENAI_BASE_URL: upstream.url, OPENAI_PROJECT_ID: fakeProjectId() };
-      const codes = [
-        'invalid_api_key',
-        'mismatched_organization',
-        'mismatched_project',
-        'no_organization',
-        'missing_scopes',
-      ] as const;
+      const codes = authErrorCodes;
       const hints = new Set<string>();
       const runs: Run[] = [];
       for (const code of codes) {

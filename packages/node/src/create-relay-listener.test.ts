@@ -1,4 +1,4 @@
-import { assertNoLeak, fakeKey, startUpstream } from '@auth/testkit';
+import { assertNoLeak, fakeKey, parseRawResponse, sendRawHttp, startUpstream } from '@auth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResolver, fromProvider, fromValues, type ServeRelayOptions, serveRelay } from './index.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
@@ -334,33 +334,20 @@ describe('serveRelay byte path: request bodies', () => {
 });
 
 describe('serveRelay byte path: request headers', () => {
-  /** One raw HTTP/1.1 request (header lines as given), the status code of the answer. */
+  /** One raw HTTP/1.1 request (header lines as given, repeated ones too), the status code of the answer. */
   const rawStatus = async (url: string, lines: string[], body: string) => {
-    const { connect } = await import('node:net');
-    const { hostname, port } = new URL(url);
-    return new Promise<number>((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => {
-        socket.write(
-          [
-            `POST ${MOUNT}/chat/completions HTTP/1.1`,
-            `Host: ${hostname}:${port}`,
-            'Cookie: session=alice',
-            `Content-Length: ${Buffer.byteLength(body)}`,
-            'Connection: close',
-            ...lines,
-            '',
-            body,
-          ].join('\r\n'),
-        );
-      });
-      let answer = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => {
-        answer += chunk;
-      });
-      socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
-      socket.on('error', reject);
-    });
+    const { host } = new URL(url);
+    const request = [
+      `POST ${MOUNT}/chat/completions HTTP/1.1`,
+      `Host: ${host}`,
+      'Cookie: session=alice',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      ...lines,
+      '',
+      body,
+    ].join('\r\n');
+    return parseRawResponse((await sendRawHttp(url, request, 3000)).text).status;
   };
 
   it('a repeated header name is read whole, as Headers.get joins it: node keeps only the first of some', async () => {

@@ -43,6 +43,7 @@ export {
 
 /** A stub OpenAI API server on 127.0.0.1 that records requests and answers scripted replies. */
 export {
+  authErrorCodes,
   type RecordedRequest,
   type Reply,
   startUpstream,

@@ -135,6 +135,15 @@ const AUTH_ERROR_MESSAGES: Readonly<Record<Exclude<AuthErrorCode, 'invalid_api_k
 
 type AuthErrorCode = Extract<Reply, { type: 'auth_error' }>['code'];
 
+/** Every `auth_error` reply the stub can give: the 401 causes a relay or a doctor must tell apart (C21). */
+export const authErrorCodes: readonly AuthErrorCode[] = [
+  'invalid_api_key',
+  'mismatched_organization',
+  'mismatched_project',
+  'no_organization',
+  'missing_scopes',
+];
+
 const STATUS_ERRORS: Readonly<Record<number, { message: string; type: string; code: string | null }>> = {
   429: {
     message: 'Rate limit reached for requests. Please try again later.',

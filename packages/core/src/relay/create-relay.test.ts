@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import {
   assertNoLeak,
+  authErrorCodes,
   fakeKey,
   fakeOrgId,
   fakeProjectId,
@@ -797,13 +798,7 @@ describe('createRelay: body limits (D34) and the model allowlist', () => {
 });
 
 describe('createRelay: upstream errors (D37, C21, C22, C25)', () => {
-  const authCodes = [
-    'invalid_api_key',
-    'mismatched_organization',
-    'mismatched_project',
-    'no_organization',
-    'missing_scopes',
-  ] as const;
+  const authCodes = authErrorCodes;
 
   it('D37/C21: upstream 401s → generic 502 without OpenAI’s text; the event has the code, a distinct hint and x-request-id', async () => {
     const h = await setup();
