@@ -2,9 +2,10 @@
  * The browser relay of `@auth/core`: a Web-standard `(request: Request) => Promise<Response>` that lets a
  * browser use the OpenAI API through the app's own backend without ever holding a key. It checks the app's
  * session before reading the body, enforces route, origin, model, size and per-principal rate limits, strips
- * every credential the browser sent, injects the server's, streams answers back unbuffered and mints Realtime
- * `ek_` secrets. Runs as is on Hono, Next.js route handlers, Deno's and Bun's `serve`, and Workers; the
- * adapters' `serveRelay` serves it on the runtime's own server.
+ * every credential the browser sent, injects the server's, streams answers back unbuffered (a small JSON answer
+ * whose length the API declared is read whole first) and mints Realtime `ek_` secrets. Runs as is on Hono,
+ * Next.js route handlers, Deno's and Bun's `serve`, and Workers; the adapters' `serveRelay` serves it on the
+ * runtime's own server.
  *
  * @example
  * import { createRelay } from '@auth/core/relay';
