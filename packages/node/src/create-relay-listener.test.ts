@@ -1,6 +1,16 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { assertNoLeak, fakeKey, parseRawResponse, sendRawHttp, startUpstream } from '@auth/testkit';
+import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createResolver, fromProvider, fromValues, type ServeRelayOptions, serveRelay } from './index.ts';
+import {
+  createRelayListener,
+  createResolver,
+  fromProvider,
+  fromValues,
+  type ServeRelayOptions,
+  serveRelay,
+} from './index.ts';
 import { scopedEnv } from './testing/scoped-env.ts';
 import { type RelayHarness, startRelayHarness, waitFor } from './testing/start-relay-harness.ts';
 
@@ -371,5 +381,150 @@ describe('serveRelay byte path: request headers', () => {
       ),
     ).toBe(403);
     expect(h.upstream.requests).toHaveLength(1);
+  });
+});
+
+describe('createRelayListener: the byte path in your own server', () => {
+  const authorize = (request: Request) => {
+    const user = /(?:^|; )session=(\w+)/.exec(request.headers.get('cookie') ?? '')?.[1];
+    return user === undefined ? null : { id: user };
+  };
+  /** Listens on a free loopback port; the server is closed after the test. */
+  const listen = async (server: Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(resolve);
+        }),
+    );
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const start = async () => {
+    const upstream = await startUpstream();
+    cleanups.push(() => upstream.close());
+    const key = fakeKey('project');
+    const resolver = createResolver({
+      apiKey: key,
+      baseURL: upstream.url,
+      organization: null,
+      project: null,
+    });
+    return { upstream, key, resolver };
+  };
+
+  it('serves under its mount next to the app’s own routes, with the same policy as serveRelay', async () => {
+    const { upstream, key, resolver } = await start();
+    const relay = createRelayListener({ resolver, authorize, mountPath: MOUNT, models: ['gpt-4o-mini'] });
+    await relay.ready();
+    const url = await listen(
+      createServer((req, res) => {
+        if (req.url?.startsWith(`${MOUNT}/`)) return relay(req, res);
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('the app');
+      }),
+    );
+    upstream.reply({ type: 'json', body: { id: 'chatcmpl-1', usage: { total_tokens: 5 } } });
+    const post = (body: unknown, cookie = 'session=alice') =>
+      fetch(`${url}${MOUNT}/chat/completions`, {
+        method: 'POST',
+        headers: { cookie, origin: url, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const ok = await post(chat);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ id: 'chatcmpl-1' });
+    const app = await fetch(`${url}/about`);
+    expect(await app.text()).toBe('the app');
+    const stranger = await post(chat, 'session=');
+    expect(stranger.status).toBe(401);
+    const other = await post({ ...chat, model: 'gpt-4o' });
+    expect(other.status).toBe(403);
+    expect((await other.json()).error.code).toBe('model_not_allowed');
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]!.path).toBe('/v1/chat/completions');
+    expect(upstream.requests[0]!.headers.authorization).toEqual([`Bearer ${key}`]);
+    expect(upstream.requests[0]!.headers.cookie).toBeUndefined();
+    assertNoLeak({ responses: [ok, stranger, other], upstreamRequests: [] }, [key]);
+  });
+
+  it('mounted in express with app.use (which strips the prefix from req.url), before express.json()', async () => {
+    const { upstream, key, resolver } = await start();
+    const relay = createRelayListener({ resolver, authorize });
+    await relay.ready();
+    const app = express();
+    app.use(MOUNT, relay);
+    app.use(express.json());
+    app.post('/echo', (req, res) => {
+      res.json(req.body);
+    });
+    const url = await listen(createServer(app));
+    upstream.reply({ type: 'sse', events: ['{"choices":[{"delta":{"content":"a"}}]}', '[DONE]'] });
+    const response = await fetch(`${url}${MOUNT}/chat/completions`, {
+      method: 'POST',
+      headers: { cookie: 'session=alice', origin: url, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...chat, stream: true }),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(text).toContain('data: [DONE]');
+    expect(upstream.requests[0]!.path).toBe('/v1/chat/completions');
+    expect(JSON.parse(upstream.requests[0]!.body)).toMatchObject({ ...chat, stream: true });
+    // The app's own JSON routes still get their parsed bodies.
+    const echo = await fetch(`${url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+    expect(await echo.json()).toEqual({ a: 1 });
+    assertNoLeak({ responses: [response, text], upstreamRequests: [] }, [key]);
+  });
+
+  it('behind a TLS-terminating proxy, `origin` is the public origin the browser’s Origin must match', async () => {
+    const { upstream, key, resolver } = await start();
+    const relay = createRelayListener({
+      resolver,
+      authorize,
+      mountPath: MOUNT,
+      origin: 'https://app.example.com',
+    });
+    const url = await listen(createServer(relay));
+    upstream.reply({ type: 'json', body: { id: 'chatcmpl-2' } });
+    const post = (origin: string) =>
+      fetch(`${url}${MOUNT}/chat/completions`, {
+        method: 'POST',
+        headers: { cookie: 'session=alice', origin, 'content-type': 'application/json' },
+        body: JSON.stringify(chat),
+      });
+    const fromPublic = await post('https://app.example.com');
+    expect(fromPublic.status).toBe(200);
+    const fromLoopback = await post(url);
+    expect(fromLoopback.status).toBe(403);
+    expect((await fromLoopback.json()).error.code).toBe('origin_not_allowed');
+    expect(upstream.requests).toHaveLength(1);
+    assertNoLeak({ responses: [fromPublic, fromLoopback], upstreamRequests: [] }, [key]);
+  });
+
+  it('ready() rejects an admin key before anything is served; a bad origin option names the function', async () => {
+    const { key } = await start();
+    const admin = fakeKey('admin');
+    const relay = createRelayListener({
+      resolver: createResolver({ apiKey: admin, organization: null, project: null }),
+      authorize,
+    });
+    const error = await relay.ready().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ code: 'key_kind_not_allowed' });
+    expect(() =>
+      createRelayListener({
+        resolver: createResolver({ apiKey: key }),
+        authorize,
+        origin: 'https://app.example.com/',
+      }),
+    ).toThrow(/createRelayListener: origin "https:\/\/app\.example\.com\/" must be an exact origin/);
+    assertNoLeak({ errors: [error] }, [admin, key]);
   });
 });

@@ -39,7 +39,7 @@ export interface RelayListener extends NodeListener {
  */
 export function createRelayListener(options: RelayListenerOptions): RelayListener {
   const { origin: publicOrigin, ...relayOptions } = options;
-  const ownOrigin = publicOrigin === undefined ? undefined : readOrigin(publicOrigin, 'serveRelay');
+  const ownOrigin = publicOrigin === undefined ? undefined : readOrigin(publicOrigin, 'createRelayListener');
   const engine = createRelayEngine(relayOptions);
   const key = proxyKey(process.env);
   let dispatcher: Dispatcher | undefined;

@@ -28,7 +28,7 @@ describe('the public surface of @auth/node', () => {
     expect(node.detectRuntime()).toBe('node');
   });
 
-  it('re-exports every runtime export of @auth/core/relay (createRelay bound to undici) and adds serveRelay, toNodeListener', () => {
+  it('re-exports every runtime export of @auth/core/relay (createRelay bound to undici) and adds serveRelay, createRelayListener, toNodeListener', () => {
     // createRelayEngine is for writing adapters; this adapter's serveRelay is built on it.
     for (const name of Object.keys(relay).filter((name) => name !== 'createRelayEngine')) {
       expect(name in node, `${name} is re-exported`).toBe(true);
@@ -36,6 +36,7 @@ describe('the public surface of @auth/node', () => {
       expect(same, name).toBe(name !== 'createRelay');
     }
     expect(typeof node.serveRelay).toBe('function');
+    expect(typeof node.createRelayListener).toBe('function');
     expect(typeof node.toNodeListener).toBe('function');
   });
 });
