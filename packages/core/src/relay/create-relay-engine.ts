@@ -55,6 +55,8 @@ const json = {
   'x-content-type-options': 'nosniff',
 };
 const invalidJson: unique symbol = Symbol('invalid JSON');
+// Shared: a decode without `stream` starts afresh, even after one that threw.
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const noop = () => undefined;
 
 /** Per-request state. */
@@ -216,7 +218,9 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
     // The session first: nothing below (body, limits, credentials, upstream) is touched for a stranger.
     let principal: RelayPrincipal | null | undefined;
     try {
-      principal = await authorize(incoming.toRequest());
+      const pending = authorize(incoming.toRequest());
+      // A synchronous answer (a session map lookup) is taken as it is: no await, no microtask hop.
+      principal = isThenable(pending) ? await pending : pending;
     } catch {
       return refuse(t, x, 'internal_error', {}, { code: 'authorize_failed', hint: 'authorize() threw.' });
     }
@@ -542,6 +546,10 @@ function withHeaders(target: Record<string, string>, source: Record<string, stri
   return target;
 }
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
+
 function isJson(contentType: string | null): boolean {
   return contentType !== null && contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
 }
@@ -554,7 +562,7 @@ function parseJson(bytes: Uint8Array): unknown {
 /** The text of UTF-8 bytes; `undefined` for invalid UTF-8 (never replaced by U+FFFD). */
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return strictDecoder.decode(bytes);
   } catch {
     return undefined;
   }
