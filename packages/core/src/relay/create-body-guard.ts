@@ -1,4 +1,4 @@
-import { createSseParser, type SseEvent } from './create-sse-parser.ts';
+import { createSseParser, type SseEvent, type SseParser } from './create-sse-parser.ts';
 import { readUsage } from './read-usage.ts';
 import { type RelayErrorCode, relayErrorBody } from './relay-error.ts';
 import type { RelayUsage } from './relay-options.ts';
@@ -77,76 +77,98 @@ const meterTailBytes = 64 * 1024;
  * const out = guard.push(chunk); // write `out` when not null; then check guard.failed
  */
 export function createBodyGuard(options: BodyGuardOptions): RelayBodyGuard {
-  const { sse, meter } = options;
-  let finished = false;
-  let failed: RelayErrorCode | undefined;
-  let usage: RelayUsage | undefined;
-  let streamError: string | undefined;
-  let held: Uint8Array[] = [];
-  const json = meter && !sse ? createJsonMeter() : undefined;
-  const inspect = ({ event, data }: SseEvent) => {
-    if (data.includes('"usage"')) usage = readUsage(parse(data)) ?? usage;
-    if (event === 'error' || data.includes('"error"'))
-      streamError = errorCodeOf(event, parse(data)) ?? streamError;
-  };
-  const parser = sse
-    ? createSseParser({ maxEventBytes: options.maxEventBytes, onEvent: meter ? inspect : noop })
-    : undefined;
+  return new BodyGuard(options);
+}
 
-  const report = (error?: RelayErrorCode) => {
-    if (finished) return;
-    finished = true;
+/** One response's guard: a class, so a response allocates one object, not a closure per method. */
+class BodyGuard implements RelayBodyGuard {
+  readonly sse: boolean;
+  readonly idleTimeoutMs: number;
+  #failed: RelayErrorCode | undefined;
+  #finished = false;
+  #usage: RelayUsage | undefined;
+  #streamError: string | undefined;
+  #held: Uint8Array[] = [];
+  readonly #options: BodyGuardOptions;
+  readonly #json: JsonMeter | undefined;
+  readonly #parser: SseParser | undefined;
+
+  constructor(options: BodyGuardOptions) {
+    const { sse, meter } = options;
+    this.sse = sse;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.#options = options;
+    this.#json = meter && !sse ? new JsonMeter() : undefined;
+    this.#parser = sse
+      ? createSseParser({
+          maxEventBytes: options.maxEventBytes,
+          onEvent: meter ? (event) => this.#inspect(event) : noop,
+        })
+      : undefined;
+  }
+
+  get failed(): RelayErrorCode | undefined {
+    return this.#failed;
+  }
+
+  push(chunk: Uint8Array): Uint8Array | null {
+    const parser = this.#parser;
+    if (!parser) {
+      this.#json?.push(chunk);
+      return chunk;
+    }
+    const boundary = parser.push(chunk);
+    // The events before an oversized one go out whole; the oversized one never does.
+    if (parser.failed) this.#failed = 'event_too_large';
+    const held = this.#held;
+    // No event ended in this chunk: hold it (the parser caps an event's size) and read on.
+    if (boundary === -1) {
+      if (!parser.failed) held.push(chunk);
+      return null;
+    }
+    const head = boundary === chunk.byteLength ? chunk : chunk.subarray(0, boundary);
+    const out = held.length === 0 ? head : concat([...held, head]);
+    // A copy: `head` shares the buffer, and the client side may transfer what it is given.
+    this.#held = boundary < chunk.byteLength && !parser.failed ? [chunk.slice(boundary)] : [];
+    return out;
+  }
+
+  end(): Uint8Array | null {
+    const rest = this.#held.length > 0 ? concat(this.#held) : null;
+    this.#held = [];
+    this.#report();
+    return rest;
+  }
+
+  fail(code: RelayErrorCode): Uint8Array | null {
+    this.#held = [];
+    this.#options.abort();
+    this.#report(code);
+    return this.sse && code !== 'client_closed_request'
+      ? encoder.encode(`event: error\ndata: ${JSON.stringify(relayErrorBody(code))}\n\n`)
+      : null;
+  }
+
+  readFailure(): RelayErrorCode {
+    return this.#options.clientGone() ? 'client_closed_request' : 'upstream_unreachable';
+  }
+
+  #inspect({ event, data }: SseEvent): void {
+    if (data.includes('"usage"')) this.#usage = readUsage(parse(data)) ?? this.#usage;
+    if (event === 'error' || data.includes('"error"'))
+      this.#streamError = errorCodeOf(event, parse(data)) ?? this.#streamError;
+  }
+
+  #report(error?: RelayErrorCode): void {
+    if (this.#finished) return;
+    this.#finished = true;
     const outcome: BodyOutcome = {};
-    const found = usage ?? json?.usage();
+    const found = this.#usage ?? this.#json?.usage();
     if (found) outcome.usage = found;
     if (error) outcome.error = error;
-    if (streamError) outcome.streamError = streamError;
-    options.finish(outcome);
-  };
-
-  return {
-    sse,
-    idleTimeoutMs: options.idleTimeoutMs,
-    get failed() {
-      return failed;
-    },
-    push(chunk) {
-      if (!parser) {
-        json?.push(chunk);
-        return chunk;
-      }
-      const boundary = parser.push(chunk);
-      // The events before an oversized one go out whole; the oversized one never does.
-      if (parser.failed) failed = 'event_too_large';
-      // No event ended in this chunk: hold it (the parser caps an event's size) and read on.
-      if (boundary === -1) {
-        if (!parser.failed) held.push(chunk);
-        return null;
-      }
-      const head = boundary === chunk.byteLength ? chunk : chunk.subarray(0, boundary);
-      const out = held.length === 0 ? head : concat([...held, head]);
-      // A copy: `head` shares the buffer, and the client side may transfer what it is given.
-      held = boundary < chunk.byteLength && !parser.failed ? [chunk.slice(boundary)] : [];
-      return out;
-    },
-    end() {
-      const rest = held.length > 0 ? concat(held) : null;
-      held = [];
-      report();
-      return rest;
-    },
-    fail(code) {
-      held = [];
-      options.abort();
-      report(code);
-      return sse && code !== 'client_closed_request'
-        ? encoder.encode(`event: error\ndata: ${JSON.stringify(relayErrorBody(code))}\n\n`)
-        : null;
-    },
-    readFailure() {
-      return options.clientGone() ? 'client_closed_request' : 'upstream_unreachable';
-    },
-  };
+    if (this.#streamError) outcome.streamError = this.#streamError;
+    this.#options.finish(outcome);
+  }
 }
 
 function parse(text: string): unknown {
@@ -183,35 +205,36 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Collects a JSON body for its `usage`, in bounded memory: whole up to 1 MiB, else its last 64 KiB. */
-function createJsonMeter(): { push(chunk: Uint8Array): void; usage(): RelayUsage | undefined } {
-  let chunks: Uint8Array[] = [];
-  let size = 0;
-  let whole = true;
-  return {
-    push(chunk) {
-      // Copies: the originals go on to the client, which may transfer their buffers.
-      chunks.push(chunk.slice());
-      size += chunk.byteLength;
-      if (size > meterWholeBytes) whole = false;
-      while (!whole && chunks.length > 1 && size - chunks[0]!.byteLength >= meterTailBytes) {
-        size -= chunks.shift()!.byteLength;
-      }
-    },
-    usage() {
-      const text = decoder.decode(chunks.length === 1 ? chunks[0] : concat(chunks));
-      chunks = [];
-      if (whole) return readUsage(parse(text));
-      // The last `"usage":{` outside any string (inside one its quotes would be escaped), to its closing brace.
-      const at = text.lastIndexOf('"usage":');
-      const open = text.indexOf('{', at);
-      if (at < 0 || open < 0 || text.slice(at + 8, open).trim() !== '') return undefined;
-      let depth = 0;
-      for (let i = open; i < text.length; i++) {
-        if (text[i] === '{') depth++;
-        else if (text[i] === '}' && --depth === 0)
-          return readUsage({ usage: parse(text.slice(open, i + 1)) });
-      }
-      return undefined;
-    },
-  };
+class JsonMeter {
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  #whole = true;
+
+  push(chunk: Uint8Array): void {
+    const chunks = this.#chunks;
+    // Copies: the originals go on to the client, which may transfer their buffers.
+    chunks.push(chunk.slice());
+    this.#size += chunk.byteLength;
+    if (this.#size > meterWholeBytes) this.#whole = false;
+    while (!this.#whole && chunks.length > 1 && this.#size - chunks[0]!.byteLength >= meterTailBytes) {
+      this.#size -= chunks.shift()!.byteLength;
+    }
+  }
+
+  usage(): RelayUsage | undefined {
+    const chunks = this.#chunks;
+    const text = decoder.decode(chunks.length === 1 ? chunks[0] : concat(chunks));
+    this.#chunks = [];
+    if (this.#whole) return readUsage(parse(text));
+    // The last `"usage":{` outside any string (inside one its quotes would be escaped), to its closing brace.
+    const at = text.lastIndexOf('"usage":');
+    const open = text.indexOf('{', at);
+    if (at < 0 || open < 0 || text.slice(at + 8, open).trim() !== '') return undefined;
+    let depth = 0;
+    for (let i = open; i < text.length; i++) {
+      if (text[i] === '{') depth++;
+      else if (text[i] === '}' && --depth === 0) return readUsage({ usage: parse(text.slice(open, i + 1)) });
+    }
+    return undefined;
+  }
 }

@@ -349,7 +349,7 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
     if (payload !== undefined) forwarded['content-type'] = 'application/json';
 
     const send = async (current: Credentials): Promise<U | RelayErrorCode> => {
-      const attempt = createAbortLatch();
+      const attempt = new AbortLatch();
       controller = attempt;
       if (incoming.clientGone()) return 'client_closed_request';
       let timedOut = false;
@@ -500,40 +500,34 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
   };
 }
 
-/** A {@link RelayAbortSignal} and the means to fire it. */
-interface AbortLatch extends RelayAbortSignal {
-  abort(): void;
-}
-
 /**
  * An abort signal without `EventTarget`: one per upstream attempt, where an `AbortController` costs more than
  * the rest of the request's policy (a transport that needs a real `AbortSignal`, as `fetch` does, makes one).
  */
-function createAbortLatch(): AbortLatch {
-  let listeners: (() => void)[] | undefined;
-  const latch = {
-    aborted: false,
-    abort() {
-      if (latch.aborted) return;
-      latch.aborted = true;
-      const pending = listeners;
-      listeners = undefined;
-      for (const listener of pending ?? []) {
-        try {
-          listener();
-        } catch {}
-      }
-    },
-    addEventListener(_type: 'abort', listener: () => void) {
-      if (listeners === undefined) listeners = [];
-      listeners.push(listener);
-    },
-    removeEventListener(_type: 'abort', listener: () => void) {
-      const at = listeners?.indexOf(listener) ?? -1;
-      if (at >= 0) listeners!.splice(at, 1);
-    },
-  };
-  return latch;
+class AbortLatch implements RelayAbortSignal {
+  aborted = false;
+  #listeners: (() => void)[] | undefined;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const pending = this.#listeners;
+    this.#listeners = undefined;
+    for (const listener of pending ?? []) {
+      try {
+        listener();
+      } catch {}
+    }
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    (this.#listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.#listeners?.indexOf(listener) ?? -1;
+    if (at >= 0) this.#listeners!.splice(at, 1);
+  }
 }
 
 /**
