@@ -1,5 +1,7 @@
+import { concatBytes } from './concat-bytes.ts';
 import { createSseParser, type SseEvent, type SseParser } from './create-sse-parser.ts';
-import { readUsage } from './read-usage.ts';
+import { parseJsonText as parse } from './parse-json-text.ts';
+import { readJsonUsage, readUsage } from './read-usage.ts';
 import { type RelayErrorCode, relayErrorBody } from './relay-error.ts';
 import type { RelayUsage } from './relay-options.ts';
 
@@ -127,14 +129,14 @@ class BodyGuard implements RelayBodyGuard {
       return null;
     }
     const head = boundary === chunk.byteLength ? chunk : chunk.subarray(0, boundary);
-    const out = held.length === 0 ? head : concat([...held, head]);
+    const out = held.length === 0 ? head : concatBytes([...held, head]);
     // A copy: `head` shares the buffer, and the client side may transfer what it is given.
     this.#held = boundary < chunk.byteLength && !parser.failed ? [chunk.slice(boundary)] : [];
     return out;
   }
 
   end(): Uint8Array | null {
-    const rest = this.#held.length > 0 ? concat(this.#held) : null;
+    const rest = this.#held.length > 0 ? concatBytes(this.#held) : null;
     this.#held = [];
     this.#report();
     return rest;
@@ -171,14 +173,6 @@ class BodyGuard implements RelayBodyGuard {
   }
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The code of an error event: Chat Completions send `{error}`, the Responses API `type: 'error'` or `response.failed`. */
 function errorCodeOf(event: string, value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return event === 'error' ? 'error' : undefined;
@@ -192,16 +186,6 @@ function errorCodeOf(event: string, value: unknown): string | undefined {
   if (error == null && body.type !== 'error' && event !== 'error') return undefined;
   const code = error?.code ?? body.code;
   return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'error';
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
 }
 
 /** Collects a JSON body for its `usage`, in bounded memory: whole up to 1 MiB, else its last 64 KiB. */
@@ -223,18 +207,12 @@ class JsonMeter {
 
   usage(): RelayUsage | undefined {
     const chunks = this.#chunks;
-    const text = decoder.decode(chunks.length === 1 ? chunks[0] : concat(chunks));
+    const text = decoder.decode(chunks.length === 1 ? chunks[0] : concatBytes(chunks));
     this.#chunks = [];
-    if (this.#whole) return readUsage(parse(text));
-    // The last `"usage":{` outside any string (inside one its quotes would be escaped), to its closing brace.
+    if (this.#whole) return readJsonUsage(text);
+    // Past 1 MiB only the tail is kept: from the last `"usage":` on, it is the end of the top-level object
+    // when usage is a top-level key, and then `{` before it makes one JSON object again (anything else doesn't).
     const at = text.lastIndexOf('"usage":');
-    const open = text.indexOf('{', at);
-    if (at < 0 || open < 0 || text.slice(at + 8, open).trim() !== '') return undefined;
-    let depth = 0;
-    for (let i = open; i < text.length; i++) {
-      if (text[i] === '{') depth++;
-      else if (text[i] === '}' && --depth === 0) return readUsage({ usage: parse(text.slice(open, i + 1)) });
-    }
-    return undefined;
+    return at < 0 ? undefined : readJsonUsage(`{${text.slice(at)}`);
   }
 }

@@ -9,6 +9,7 @@ import { defaultRoutes } from './default-routes.ts';
 import { describeUpstreamError, type UpstreamErrorInfo } from './describe-upstream-error.ts';
 import { filterRequestHeaders, filterResponseHeaders } from './filter-headers.ts';
 import { parseContentLength } from './parse-content-length.ts';
+import { parseJsonText } from './parse-json-text.ts';
 import { parseRelayPath } from './parse-relay-path.ts';
 import type { RateLimitDecision } from './rate-limit-store.ts';
 import { pickRealtimeSecret, realtimeSecretRequest } from './realtime-client-secret.ts';
@@ -54,7 +55,6 @@ const json = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
 };
-const invalidJson: unique symbol = Symbol('invalid JSON');
 // Shared: a decode without `stream` starts afresh, even after one that threw.
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const noop = () => undefined;
@@ -291,14 +291,14 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
     }
     if (route.realtime) {
       const requested = payload === undefined || payload.byteLength === 0 ? {} : parseJson(payload);
-      if (requested === invalidJson) return refuse(t, x, 'invalid_json');
+      if (requested === undefined) return refuse(t, x, 'invalid_json');
       const built = realtimeSecretRequest(requested, models);
       if (!built.ok) return refuse(t, x, built.code);
       payload = encoder.encode(built.body);
     } else if (models !== undefined && payload !== undefined && payload.byteLength > 0) {
       const text = decodeUtf8(payload);
-      const parsed = text === undefined ? invalidJson : parseText(text);
-      if (text === undefined || parsed === invalidJson) return refuse(t, x, 'invalid_json');
+      const parsed = text === undefined ? undefined : parseJsonText(text);
+      if (text === undefined || parsed === undefined) return refuse(t, x, 'invalid_json');
       const model = (parsed as { model?: unknown } | null)?.model;
       if (model !== undefined && !(typeof model === 'string' && models.has(model))) {
         return refuse(t, x, 'model_not_allowed');
@@ -550,7 +550,7 @@ function isJson(contentType: string | null): boolean {
 
 function parseJson(bytes: Uint8Array): unknown {
   const text = decodeUtf8(bytes);
-  return text === undefined ? invalidJson : parseText(text);
+  return text === undefined ? undefined : parseJsonText(text);
 }
 
 /** The text of UTF-8 bytes; `undefined` for invalid UTF-8 (never replaced by U+FFFD). */
@@ -559,14 +559,6 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
     return strictDecoder.decode(bytes);
   } catch {
     return undefined;
-  }
-}
-
-function parseText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return invalidJson;
   }
 }
 

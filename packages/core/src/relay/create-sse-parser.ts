@@ -1,3 +1,5 @@
+import { concatBytes } from './concat-bytes.ts';
+
 /** One dispatched server-sent event. */
 export interface SseEvent {
   /** The `event:` field; `message` when none was given. */
@@ -83,7 +85,7 @@ export function createSseParser(options: SseParserOptions): SseParser {
     let start = from;
     let end = to;
     if (lineBytes > 0) {
-      bytes = concat([...line, chunk.subarray(from, to)], lineBytes + (to - from));
+      bytes = concatBytes([...line, chunk.subarray(from, to)], lineBytes + (to - from));
       start = 0;
       end = bytes.byteLength;
       line = [];
@@ -159,16 +161,6 @@ export function createSseParser(options: SseParserOptions): SseParser {
       return boundary;
     },
   };
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
 }
 
 /** `bytes[start, end)` is the ASCII `name`. */

@@ -1,3 +1,4 @@
+import { concatBytes } from './concat-bytes.ts';
 /** A body read in full, or why not. */
 export type BodyBytes =
   | { ok: true; bytes: Uint8Array<ArrayBuffer> }
@@ -52,11 +53,5 @@ export async function readBodyBytes(
   } finally {
     clearTimeout(timer);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { ok: true, bytes };
+  return { ok: true, bytes: concatBytes(chunks, total) };
 }
