@@ -7,6 +7,7 @@ import {
   type RelayIncoming,
   type RelayOptions,
   type RelayTransport,
+  type RelayURL,
 } from '@auth/core/relay';
 import type { Dispatcher } from 'undici';
 import { createLazyRequest } from './create-lazy-request.ts';
@@ -50,25 +51,27 @@ export function createRelayListener(options: RelayListenerOptions): RelayListene
 
   // The upstream URL is always the resolver's base plus a path: split it without a URL parse per request.
   let origin = '';
-  const send: RelayTransport<void, DispatchedUpstream>['send'] = async (request) => {
+  const send: RelayTransport<void, DispatchedUpstream>['send'] = (request) => {
     const { url } = request;
     if (origin === '' || !url.startsWith(origin) || url[origin.length] !== '/') origin = new URL(url).origin;
-    return dispatchUpstream(dispatcher ?? (await loadDispatcher()), origin, request);
+    const at = origin;
+    return dispatcher !== undefined
+      ? dispatchUpstream(dispatcher, at, request)
+      : loadDispatcher().then((loaded) => dispatchUpstream(loaded, at, request));
   };
 
-  const serve = async (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? 'GET';
-    const url = acceptTarget(req, res, method, ownOrigin);
-    if (url === undefined) return;
-    const exchange = new NodeExchange(req, res, method, url, send);
-    await engine.handle(exchange, exchange);
-  };
-
+  // Only a bug lands here; the client must not hang on it.
+  const fail = (res: ServerResponse) => res.destroy();
   const listener: NodeListener = (req, res) => {
-    serve(req, res).catch(() => {
-      // Only a bug lands here; the client must not hang on it.
-      res.destroy();
-    });
+    try {
+      const method = req.method ?? 'GET';
+      const url = acceptTarget(req, res, method, ownOrigin);
+      if (url === undefined) return;
+      const exchange = new NodeExchange(req, res, method, url, send);
+      engine.handle(exchange, exchange).catch(() => fail(res));
+    } catch {
+      fail(res);
+    }
   };
   return Object.assign(listener, {
     async ready(): Promise<void> {
@@ -103,7 +106,7 @@ class NodeExchange implements RelayIncoming, RelayTransport<void, DispatchedUpst
     req: IncomingMessage,
     res: ServerResponse,
     readonly method: string,
-    readonly url: URL,
+    readonly url: RelayURL,
     send: RelayTransport<void, DispatchedUpstream>['send'],
   ) {
     this.#req = req;

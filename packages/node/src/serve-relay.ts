@@ -87,7 +87,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
 
   // Loaded here, not with `import '@auth/node'`: about 6 ms of start-up that only a relay server needs.
   const { createServer } = await import('node:http');
-  // Sockets whose response has started: a framing error there must not write a second status line.
+  // Each socket's latest response: a framing error while it is being written must not write a second status line.
   const answering = new WeakMap<Duplex, ServerResponse>();
   const server = createServer(
     {
@@ -102,14 +102,13 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     },
     (req, res) => {
       answering.set(req.socket, res);
-      res.once('close', () => {
-        if (answering.get(req.socket) === res) answering.delete(req.socket);
-      });
       listener(req, res);
     },
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const started = answering.get(socket)?.headersSent === true;
+    // A response whose head is out and whose end is not: a status line now would land inside its body.
+    const open = answering.get(socket);
+    const started = open !== undefined && open.headersSent && !open.writableFinished;
     if (error.code === 'ECONNRESET' || !socket.writable || started) {
       socket.destroy();
       return;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RelayErrorCode, relayErrorBody } from '@auth/core/relay';
+import { type RelayErrorCode, type RelayURL, relayErrorBody } from '@auth/core/relay';
+import { parseRequestTarget } from './parse-request-target.ts';
 
 /** A `node:http` request listener, as `createServer`, express and Fastify's `raw` routes take it. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -104,7 +105,7 @@ export function acceptTarget(
   res: ServerResponse,
   method: string,
   origin: string | undefined,
-): URL | undefined {
+): RelayURL | undefined {
   if (unrepresentableMethods.has(method.toUpperCase())) {
     refuse(req, res, 405, 'method_not_allowed', { allow: representableMethods });
     return undefined;
@@ -115,7 +116,7 @@ export function acceptTarget(
 }
 
 /** The request URL from the origin-form target only: the client must not be able to name another origin. */
-function requestURL(req: IncomingMessage, origin: string | undefined): URL | undefined {
+function requestURL(req: IncomingMessage, origin: string | undefined): RelayURL | undefined {
   const target = req.url ?? '';
   // An absolute-form target (`GET http://evil.test/ HTTP/1.1`) or `*` never reaches the handler.
   if (!target.startsWith('/')) return undefined;
@@ -126,12 +127,8 @@ function requestURL(req: IncomingMessage, origin: string | undefined): URL | und
     if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) return undefined;
     base = `http://${host}`;
   }
-  try {
-    // Concatenated, never resolved: `new URL('//evil.test/x', base)` would change the host.
-    return new URL(base + target);
-  } catch {
-    return undefined;
-  }
+  // Concatenated, never resolved: `new URL('//evil.test/x', base)` would change the host.
+  return parseRequestTarget(base, target);
 }
 
 function localHost(req: IncomingMessage): string {

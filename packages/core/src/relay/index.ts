@@ -98,4 +98,5 @@ export type {
   RelayTransport,
   RelayUpstreamRequest,
   RelayUpstreamResponse,
+  RelayURL,
 } from './relay-transport.ts';

@@ -6,6 +6,16 @@ export interface RelayHeaders {
   get(name: string): string | null;
 }
 
+/** The parts of the request URL the relay reads; a `URL` has them all. */
+export interface RelayURL {
+  readonly href: string;
+  /** Scheme, host and port as the app is reached: a browser's `Origin` is compared with it. */
+  readonly origin: string;
+  readonly pathname: string;
+  /** `?` and the query, or `''` for none (as `URL.search`). */
+  readonly search: string;
+}
+
 /**
  * A browser request as the relay's policy reads it, without a Fetch `Request`: a runtime's own server (Node's
  * `node:http`) provides these straight from its parser.
@@ -13,8 +23,8 @@ export interface RelayHeaders {
 export interface RelayIncoming {
   /** Upper-case, as sent. */
   readonly method: string;
-  /** The request URL on the relay's own origin (scheme and host as the app is reached). */
-  readonly url: URL;
+  /** The request URL on the relay's own origin (scheme and host as the app is reached): a `URL`, or its parts. */
+  readonly url: RelayURL;
   readonly headers: RelayHeaders;
   /** A body follows the headers (a non-zero `Content-Length`, or chunked). */
   readonly hasBody: boolean;
