@@ -108,7 +108,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A response whose head is out and whose end is not: a status line now would land inside its body.
     const open = answering.get(socket);
-    const started = open !== undefined && open.headersSent && !open.writableFinished;
+    const started = open?.headersSent === true && !open.writableFinished;
     if (error.code === 'ECONNRESET' || !socket.writable || started) {
       socket.destroy();
       return;

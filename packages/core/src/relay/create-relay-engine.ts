@@ -3,7 +3,7 @@ import type { Credentials } from '../credentials.ts';
 import { redactSecrets } from '../redact-secrets.ts';
 import { checkOrigin } from './check-origin.ts';
 import { compileRoutes } from './compile-routes.ts';
-import { createBodyGuard } from './create-body-guard.ts';
+import { type BodyGuardOptions, type BodyOutcome, createBodyGuard } from './create-body-guard.ts';
 import { createMemoryRateLimitStore } from './create-memory-rate-limit-store.ts';
 import { defaultRoutes } from './default-routes.ts';
 import { describeUpstreamError, type UpstreamErrorInfo } from './describe-upstream-error.ts';
@@ -328,123 +328,215 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
     }
 
     // The upstream URL is the resolved base plus validated segments: never a URL resolved from the browser's.
-    const target = `${credentials.baseURL}/${path.segments.join('/')}${url.search}`;
-    let controller: AbortLatch | undefined;
-    const unsubscribe = incoming.onClientGone(() => controller?.abort());
-    let settled = false;
-    let piped = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      unsubscribe();
-      // Through a promise chain: a custom store's release may throw or return nothing.
-      if (rate && lease !== undefined) {
-        const { store } = rate;
-        Promise.resolve(lease)
-          .then((held) => store.release(`streams:${id}`, held))
-          .catch(noop);
-      }
-    };
     const forwarded = filterRequestHeaders(incoming.headers);
     if (payload !== undefined) forwarded['content-type'] = 'application/json';
+    const forward = new Forward(
+      x,
+      incoming,
+      t,
+      route.realtime === true,
+      `${credentials.baseURL}/${path.segments.join('/')}${url.search}`,
+      forwarded,
+      payload,
+      credentials,
+      id,
+      lease,
+    );
+    try {
+      const response = await forward.answer();
+      if (!forward.piped) forward.settle();
+      return response;
+    } catch (error) {
+      forward.settle();
+      throw error;
+    }
+  }
 
-    const send = async (current: Credentials): Promise<U | RelayErrorCode> => {
+  /**
+   * The upstream half of one request: its state in one object and its steps as methods, so a request allocates
+   * this, not a closure per step. It is also the body guard's options (`abort`, `clientGone`, `finish`).
+   */
+  class Forward<R, U extends RelayUpstreamResponse> implements BodyGuardOptions {
+    sse = false;
+    meter = false;
+    readonly idleTimeoutMs = idleTimeoutMs;
+    readonly maxEventBytes = maxEventBytes;
+    piped = false;
+    #settled = false;
+    #status = 0;
+    #controller: AbortLatch | undefined;
+    readonly #unsubscribe: () => void;
+
+    readonly #x: Exchange;
+    readonly #incoming: RelayIncoming;
+    readonly #t: RelayTransport<R, U>;
+    readonly #realtime: boolean;
+    readonly #target: string;
+    readonly #forwarded: Record<string, string>;
+    readonly #payload: Uint8Array<ArrayBuffer> | undefined;
+    #credentials: Credentials;
+    readonly #id: string;
+    readonly #lease: string | undefined;
+
+    constructor(
+      x: Exchange,
+      incoming: RelayIncoming,
+      t: RelayTransport<R, U>,
+      realtime: boolean,
+      target: string,
+      forwarded: Record<string, string>,
+      payload: Uint8Array<ArrayBuffer> | undefined,
+      credentials: Credentials,
+      id: string,
+      lease: string | undefined,
+    ) {
+      this.#x = x;
+      this.#incoming = incoming;
+      this.#t = t;
+      this.#realtime = realtime;
+      this.#target = target;
+      this.#forwarded = forwarded;
+      this.#payload = payload;
+      this.#credentials = credentials;
+      this.#id = id;
+      this.#lease = lease;
+      this.#unsubscribe = incoming.onClientGone(() => this.abort());
+    }
+
+    /** Once, however the request ends: the disconnect listener goes and the stream slot is given back. */
+    settle(): void {
+      if (this.#settled) return;
+      this.#settled = true;
+      this.#unsubscribe();
+      if (rate && this.#lease !== undefined) {
+        // A custom store's release may throw or return nothing: neither reaches the request.
+        try {
+          const released: unknown = rate.store.release(`streams:${this.#id}`, this.#lease);
+          if (released instanceof Promise) released.catch(noop);
+        } catch {}
+      }
+    }
+
+    abort(): void {
+      this.#controller?.abort();
+    }
+
+    clientGone(): boolean {
+      return this.#incoming.clientGone();
+    }
+
+    /** The body is over: its usage and how it ended go into the event. */
+    finish(outcome: BodyOutcome): void {
+      this.settle();
+      const x = this.#x;
+      if (outcome.usage !== undefined) x.event.usage = outcome.usage;
+      const code = outcome.error ?? (outcome.streamError === undefined ? undefined : 'upstream_stream_error');
+      const error: RelayEventError | undefined = code === undefined ? undefined : { code };
+      if (error !== undefined && outcome.streamError !== undefined) error.upstreamCode = outcome.streamError;
+      emit(x, this.#status, error);
+    }
+
+    async send(current: Credentials): Promise<U | RelayErrorCode> {
       const attempt = new AbortLatch();
-      controller = attempt;
+      this.#controller = attempt;
+      const incoming = this.#incoming;
       if (incoming.clientGone()) return 'client_closed_request';
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        attempt.abort();
-      }, timeoutMs);
+      const timer = setTimeout(abortLatch, timeoutMs, attempt);
       try {
-        return await t.send({
-          url: target,
-          method,
-          headers: withHeaders(withHeaders({}, forwarded), current.headers()),
-          body: payload,
+        return await this.#t.send({
+          url: this.#target,
+          method: this.#x.event.method,
+          headers: withHeaders(withHeaders({}, this.#forwarded), current.headers()),
+          body: this.#payload,
           signal: attempt,
         });
       } catch {
         if (incoming.clientGone()) return 'client_closed_request';
-        return timedOut ? 'upstream_timeout' : 'upstream_unreachable';
+        return attempt.timedOut ? 'upstream_timeout' : 'upstream_unreachable';
       } finally {
         clearTimeout(timer);
       }
-    };
+    }
 
-    const readText = (response: U) => response.text(errorBodyBytes, idleTimeoutMs);
-    const answerJson = (status: number, body: unknown, headers: Record<string, string>) =>
-      t.reply(
+    /** A refusal for an upstream failure, with the upstream's request id and what it said about itself. */
+    #fail(code: RelayErrorCode, info: UpstreamErrorInfo, retryAfter?: string): R {
+      const error: RelayEventError = { code };
+      if (info.upstreamCode !== undefined) error.upstreamCode = info.upstreamCode;
+      if (info.hint !== undefined) error.hint = info.hint;
+      const headers = this.#idHeader();
+      if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
+      return refuse(this.#t, this.#x, code, headers, error);
+    }
+
+    /** The upstream's request id, on every answer that comes from the upstream. */
+    #idHeader(): Record<string, string> {
+      const id = this.#x.event.upstreamRequestId;
+      return id === undefined ? {} : { 'x-request-id': id };
+    }
+
+    #json(status: number, body: unknown, headers: Record<string, string>): R {
+      return this.#t.reply(
         status,
-        withHeaders(withHeaders(withHeaders({}, x.headers), headers), json),
+        withHeaders(withHeaders(withHeaders({}, this.#x.headers), headers), json),
         JSON.stringify(body),
       );
+    }
 
-    const answer = async (): Promise<R> => {
+    async answer(): Promise<R> {
+      const x = this.#x;
+      const t = this.#t;
       for (let attempt = 0; ; attempt++) {
-        const upstream = await send(credentials);
+        const upstream = await this.send(this.#credentials);
         if (typeof upstream === 'string') return refuse(t, x, upstream);
         const { status, headers } = upstream;
         x.event.upstreamStatus = status;
         const requestId = headers.get('x-request-id');
         if (requestId !== null && requestIdPattern.test(requestId)) x.event.upstreamRequestId = requestId;
-        const idHeader: Record<string, string> =
-          x.event.upstreamRequestId === undefined ? {} : { 'x-request-id': x.event.upstreamRequestId };
-        const failed = (
-          code: RelayErrorCode,
-          info: UpstreamErrorInfo,
-          extra: Record<string, string> = {},
-        ) => {
-          const error: RelayEventError = { code };
-          if (info.upstreamCode !== undefined) error.upstreamCode = info.upstreamCode;
-          if (info.hint !== undefined) error.hint = info.hint;
-          return refuse(t, x, code, withHeaders(withHeaders({}, idHeader), extra), error);
-        };
 
         if (status === 0 || (status >= 300 && status < 400)) {
           upstream.discard();
-          return failed('upstream_redirect', {});
+          return this.#fail('upstream_redirect', {});
         }
         if (status === 401 || status === 403) {
-          const info = describeUpstreamError(status, await readText(upstream));
+          const info = describeUpstreamError(status, await upstream.text(errorBodyBytes, idleTimeoutMs));
           // A rotated key: reload once and retry once (the body is in memory, so the request is replayable).
           if (attempt === 0 && status === 401 && info.upstreamCode === 'invalid_api_key') {
-            resolver.invalidate(credentials);
+            const stale = this.#credentials;
+            resolver.invalidate(stale);
             const fresh = await resolveChecked().catch(() => undefined);
-            if (fresh !== undefined && fresh.apiKey !== credentials.apiKey) {
-              credentials = fresh;
+            if (fresh !== undefined && fresh.apiKey !== stale.apiKey) {
+              this.#credentials = fresh;
               continue;
             }
           }
-          return failed('upstream_auth_failed', info);
+          return this.#fail('upstream_auth_failed', info);
         }
         if (status === 429) {
-          const info = describeUpstreamError(status, await readText(upstream));
-          return failed('upstream_rate_limited', info, { 'retry-after': String(retryAfterSeconds(headers)) });
+          const info = describeUpstreamError(status, await upstream.text(errorBodyBytes, idleTimeoutMs));
+          return this.#fail('upstream_rate_limited', info, String(retryAfterSeconds(headers)));
         }
         if (status >= 500) {
-          const info = describeUpstreamError(status, await readText(upstream));
-          return failed(
+          const info = describeUpstreamError(status, await upstream.text(errorBodyBytes, idleTimeoutMs));
+          return this.#fail(
             'upstream_error',
             info,
-            hasRetryAfter(headers) ? { 'retry-after': String(retryAfterSeconds(headers)) } : {},
+            hasRetryAfter(headers) ? String(retryAfterSeconds(headers)) : undefined,
           );
         }
         if (status >= 400) {
-          const info = describeUpstreamError(status, await readText(upstream));
-          if (info.body === undefined) return failed('upstream_invalid_response', info);
+          const info = describeUpstreamError(status, await upstream.text(errorBodyBytes, idleTimeoutMs));
+          if (info.body === undefined) return this.#fail('upstream_invalid_response', info);
           const error: RelayEventError = { code: 'upstream_request_error' };
           if (info.upstreamCode !== undefined) error.upstreamCode = info.upstreamCode;
           emit(x, status, error);
-          return answerJson(status, info.body, idHeader);
+          return this.#json(status, info.body, this.#idHeader());
         }
-        if (route.realtime) {
-          const text = await readText(upstream);
+        if (this.#realtime) {
+          const text = await upstream.text(errorBodyBytes, idleTimeoutMs);
           const secret = pickRealtimeSecret(parseJson(encoder.encode(text ?? '')));
-          if (secret === undefined) return failed('upstream_invalid_response', {});
+          if (secret === undefined) return this.#fail('upstream_invalid_response', {});
           emit(x, 200);
-          return answerJson(200, secret, idHeader);
+          return this.#json(200, secret, this.#idHeader());
         }
         const contentType = headers.get('content-type') ?? '';
         const sse = /^text\/event-stream\b/i.test(contentType);
@@ -458,37 +550,13 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
           return t.reply(status, responseHeaders, null);
         }
         x.event.stream = sse;
-        const guard = createBodyGuard({
-          sse,
-          meter: onEvent !== undefined && (sse || /json/i.test(contentType)),
-          idleTimeoutMs,
-          maxEventBytes,
-          abort: () => controller?.abort(),
-          clientGone: () => incoming.clientGone(),
-          finish: (outcome) => {
-            settle();
-            if (outcome.usage !== undefined) x.event.usage = outcome.usage;
-            const code =
-              outcome.error ?? (outcome.streamError === undefined ? undefined : 'upstream_stream_error');
-            const error: RelayEventError | undefined = code === undefined ? undefined : { code };
-            if (error !== undefined && outcome.streamError !== undefined)
-              error.upstreamCode = outcome.streamError;
-            emit(x, status, error);
-          },
-        });
+        this.sse = sse;
+        this.meter = onEvent !== undefined && (sse || /json/i.test(contentType));
+        this.#status = status;
         // Settled by `finish` when the body is over; until then the slot stays taken and a disconnect aborts.
-        piped = true;
-        return t.pipe(status, responseHeaders, upstream, guard);
+        this.piped = true;
+        return t.pipe(status, responseHeaders, upstream, createBodyGuard(this));
       }
-    };
-
-    try {
-      const response = await answer();
-      if (!piped) settle();
-      return response;
-    } catch (error) {
-      settle();
-      throw error;
     }
   }
 
@@ -506,6 +574,8 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
  */
 class AbortLatch implements RelayAbortSignal {
   aborted = false;
+  /** Aborted by the `timeoutMs` timer. */
+  timedOut = false;
   #listeners: (() => void)[] | undefined;
 
   abort(): void {
@@ -521,13 +591,20 @@ class AbortLatch implements RelayAbortSignal {
   }
 
   addEventListener(_type: 'abort', listener: () => void): void {
-    (this.#listeners ??= []).push(listener);
+    if (this.#listeners === undefined) this.#listeners = [];
+    this.#listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
     const at = this.#listeners?.indexOf(listener) ?? -1;
     if (at >= 0) this.#listeners!.splice(at, 1);
   }
+}
+
+/** The `timeoutMs` timer's callback: no closure per attempt. */
+function abortLatch(latch: AbortLatch): void {
+  latch.timedOut = true;
+  latch.abort();
 }
 
 /**
