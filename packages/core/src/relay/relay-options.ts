@@ -55,7 +55,10 @@ export interface RelayRateLimit {
   failOpen?: boolean | undefined;
 }
 
-/** Token usage as the API reported it, in the Responses API's terms. */
+/**
+ * Token usage as the API reported it, in the Responses API's terms: a JSON answer's top-level `usage` (past
+ * 1 MiB, read from the last 64 KiB), or the usage an SSE stream reports in its final events.
+ */
 export interface RelayUsage {
   inputTokens?: number;
   outputTokens?: number;
