@@ -63,7 +63,6 @@ export interface RelayBodyGuard {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const noop = () => undefined;
 // JSON bodies up to this size are parsed whole for usage; past it only the tail is kept (usage comes last).
 const meterWholeBytes = 1024 * 1024;
 const meterTailBytes = 64 * 1024;
@@ -104,7 +103,7 @@ class BodyGuard implements RelayBodyGuard {
     this.#parser = sse
       ? createSseParser({
           maxEventBytes: options.maxEventBytes,
-          onEvent: meter ? (event) => this.#inspect(event) : noop,
+          onEvent: meter ? (event) => this.#inspect(event) : undefined,
         })
       : undefined;
   }

@@ -158,3 +158,60 @@ describe('createSseParser (C24)', () => {
     expect(parser.failed).toBe(true);
   });
 });
+
+describe('createSseParser without onEvent (nothing decoded)', () => {
+  /** Every `push` result, then `done` and `failed`, with or without an `onEvent`. */
+  const trace = (chunks: readonly Uint8Array[], withEvents: boolean, maxEventBytes = 8 * MiB) => {
+    const parser = createSseParser({ maxEventBytes, onEvent: withEvents ? () => undefined : undefined });
+    const results = chunks.map((chunk) => parser.push(chunk));
+    return { results, done: parser.done, failed: parser.failed };
+  };
+  const piece = fc.constantFrom(
+    'data: [DONE]',
+    'data:[DONE]',
+    'data:  [DONE]',
+    'data: [DONE]x',
+    'data: {"a":1}',
+    'data',
+    'event: error',
+    ': comment',
+    'id: 3',
+    '\n',
+    '\r\n',
+    '\r',
+    '\n\n',
+    'é',
+    'x'.repeat(40),
+  );
+
+  it('C24: the same boundaries, end and failure as a parser that decodes, for any stream and chunking (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 30 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 400 }), { maxLength: 12 }),
+        fc.constantFrom(60, 8 * MiB),
+        (pieces, cuts, limit) => {
+          const bytes = encoder.encode(pieces.join(''));
+          const offsets = cuts.filter((cut) => cut < bytes.byteLength).sort((a, b) => a - b);
+          const chunks = splitAt(bytes, ...offsets);
+          expect(trace(chunks, false, limit)).toEqual(trace(chunks, true, limit));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('C24: only an exact [DONE] ends the stream, found in the bytes', () => {
+    for (const text of [
+      'data: [DONE]x\n\n',
+      'data:  [DONE]\n\n',
+      'data: a\ndata: [DONE]\n\n',
+      'data: [DONE]\n',
+    ]) {
+      expect(trace([encoder.encode(text)], false).done, text).toBe(false);
+    }
+    for (const text of ['data: [DONE]\n\n', 'data:[DONE]\r\n\r\n', 'event: x\ndata: [DONE]\n\n']) {
+      expect(trace([encoder.encode(text)], false).done, text).toBe(true);
+    }
+  });
+});

@@ -12,8 +12,11 @@ export interface SseEvent {
 export interface SseParserOptions {
   /** Largest event, in bytes on the wire, before the parser gives up. */
   maxEventBytes: number;
-  /** Called for each complete event, in order. */
-  onEvent: (event: SseEvent) => void;
+  /**
+   * Called for each complete event, in order. Without it no value is decoded at all (the end is still found:
+   * `[DONE]` is compared as bytes), which is most of a stream's parsing cost.
+   */
+  onEvent?: ((event: SseEvent) => void) | undefined;
 }
 
 /** An incremental SSE parser. */
@@ -54,6 +57,9 @@ export function createSseParser(options: SseParserOptions): SseParser {
   // Bytes of the current event already consumed as complete lines.
   let eventBytes = 0;
   let data: string[] = [];
+  // Without `onEvent`: how many data lines the event has, and whether the only one so far is `[DONE]`.
+  let dataLines = 0;
+  let doneLine = false;
   let eventName = '';
   let afterCR: 'none' | 'line' | 'blank' = 'none';
   let firstLine = true;
@@ -71,12 +77,17 @@ export function createSseParser(options: SseParserOptions): SseParser {
   // when it was blank, i.e. an event boundary.
   const takeLine = (chunk: Uint8Array, from: number, to: number): boolean => {
     if (lineBytes === 0 && from === to) {
-      if (data.length > 0 && !done) {
-        const payload = data.length === 1 ? data[0]! : data.join('\n');
-        if (payload === '[DONE]') done = true;
-        onEvent({ event: eventName || 'message', data: payload });
+      if (onEvent === undefined) {
+        if (dataLines === 1 && doneLine) done = true;
+        dataLines = 0;
+      } else {
+        if (data.length > 0 && !done) {
+          const payload = data.length === 1 ? data[0]! : data.join('\n');
+          if (payload === '[DONE]') done = true;
+          onEvent({ event: eventName || 'message', data: payload });
+        }
+        data = [];
       }
-      data = [];
       eventName = '';
       eventBytes = 0;
       return true;
@@ -98,8 +109,16 @@ export function createSseParser(options: SseParserOptions): SseParser {
     // Searched within the line only: a chunk of many colon-less lines must not cost a scan per line to its end.
     let colon = start;
     while (colon < end && bytes[colon] !== COLON) colon++;
-    if (named(bytes, start, colon, 'data')) data.push(fieldValue(bytes, colon, end));
-    else if (named(bytes, start, colon, 'event')) eventName = fieldValue(bytes, colon, end);
+    if (named(bytes, start, colon, 'data')) {
+      if (onEvent !== undefined) data.push(fieldValue(bytes, colon, end));
+      else {
+        dataLines += 1;
+        const from = colon + 1 < end && bytes[colon + 1] === SPACE ? colon + 2 : colon + 1;
+        doneLine = named(bytes, from, end, '[DONE]');
+      }
+    } else if (onEvent !== undefined && named(bytes, start, colon, 'event')) {
+      eventName = fieldValue(bytes, colon, end);
+    }
     return false;
   };
   // The value after `colon` (none: empty), without one leading space.
