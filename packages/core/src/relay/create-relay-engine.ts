@@ -327,7 +327,6 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
       if (lease === undefined && !unlimited) return refuse(t, x, 'too_many_streams', { 'retry-after': '1' });
     }
 
-    // The upstream URL is the resolved base plus validated segments: never a URL resolved from the browser's.
     const forwarded = filterRequestHeaders(incoming.headers);
     if (payload !== undefined) forwarded['content-type'] = 'application/json';
     const forward = new Forward(
@@ -335,6 +334,7 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
       incoming,
       t,
       route.realtime === true,
+      // The resolved base plus validated segments: never a URL resolved from the browser's.
       `${credentials.baseURL}/${path.segments.join('/')}${url.search}`,
       forwarded,
       payload,
