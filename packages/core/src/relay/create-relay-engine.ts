@@ -363,7 +363,6 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
     readonly maxEventBytes = maxEventBytes;
     piped = false;
     #settled = false;
-    #status = 0;
     #controller: AbortLatch | undefined;
     readonly #unsubscribe: () => void;
 
@@ -433,7 +432,7 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
       const code = outcome.error ?? (outcome.streamError === undefined ? undefined : 'upstream_stream_error');
       const error: RelayEventError | undefined = code === undefined ? undefined : { code };
       if (error !== undefined && outcome.streamError !== undefined) error.upstreamCode = outcome.streamError;
-      emit(x, this.#status, error);
+      emit(x, x.event.upstreamStatus!, error); // the status of the answer being piped
     }
 
     async send(current: Credentials): Promise<U | RelayErrorCode> {
@@ -552,7 +551,6 @@ export function createRelayEngine(options: RelayOptions): RelayEngine {
         x.event.stream = sse;
         this.sse = sse;
         this.meter = onEvent !== undefined && (sse || /json/i.test(contentType));
-        this.#status = status;
         // Settled by `finish` when the body is over; until then the slot stays taken and a disconnect aborts.
         this.piped = true;
         return t.pipe(status, responseHeaders, upstream, createBodyGuard(this));

@@ -113,18 +113,16 @@ export function createSseParser(options: SseParserOptions): SseParser {
       if (onEvent !== undefined) data.push(fieldValue(bytes, colon, end));
       else {
         dataLines += 1;
-        const from = colon + 1 < end && bytes[colon + 1] === SPACE ? colon + 2 : colon + 1;
-        doneLine = named(bytes, from, end, '[DONE]');
+        doneLine = named(bytes, valueStart(bytes, colon, end), end, '[DONE]');
       }
     } else if (onEvent !== undefined && named(bytes, start, colon, 'event')) {
       eventName = fieldValue(bytes, colon, end);
     }
     return false;
   };
-  // The value after `colon` (none: empty), without one leading space.
+  // The value after `colon` (none: empty).
   const fieldValue = (bytes: Uint8Array, colon: number, end: number): string => {
-    let from = colon + 1;
-    if (from < end && bytes[from] === SPACE) from += 1;
+    const from = valueStart(bytes, colon, end);
     return from >= end ? '' : decoder.decode(bytes.subarray(from, end));
   };
 
@@ -180,6 +178,11 @@ export function createSseParser(options: SseParserOptions): SseParser {
       return boundary;
     },
   };
+}
+
+/** Where a field's value starts: after `colon` and one leading space. */
+function valueStart(bytes: Uint8Array, colon: number, end: number): number {
+  return colon + 1 < end && bytes[colon + 1] === SPACE ? colon + 2 : colon + 1;
 }
 
 /** `bytes[start, end)` is the ASCII `name`. */
