@@ -730,6 +730,43 @@ describe('createRelay: body limits (D34) and the model allowlist', () => {
     expect(h.upstream.requests).toHaveLength(0);
   });
 
+  it('F47: a body with a small declared length is read whole: short pauses that add up past timeoutMs → 408', async () => {
+    const h = await setup({ limits: { timeoutMs: 150 } });
+    // Pauses of 40 ms never trip a pause limit of 150 ms; the whole read of a small body is bounded instead.
+    const parts = ['{"model"', ':"gpt', '-4o', '-mini', '","x"', ':1}'];
+    let at = 0;
+    const drip = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        if (at < parts.length) controller.enqueue(new TextEncoder().encode(parts[at++]!));
+        else controller.close();
+      },
+    });
+    const started = Date.now();
+    const { response, body } = await h.json('/chat/completions', {
+      body: drip,
+      headers: { 'content-type': 'application/json', 'content-length': String(parts.join('').length) },
+    });
+    expect(response.status).toBe(408);
+    expectError(body, 'body_timeout');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(h.upstream.requests).toHaveLength(0);
+  });
+
+  it('a body with a declared length goes upstream byte for byte, and the model allowlist still reads it', async () => {
+    const h = await setup({ models: ['gpt-4o-mini'] });
+    const json = '{ "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"h\u00e9 ✓"}] }';
+    const length = String(new TextEncoder().encode(json).byteLength);
+    const headers = { 'content-type': 'application/json', 'content-length': length };
+    expect((await h.text('/chat/completions', { body: json, headers })).response.status).toBe(200);
+    expect(h.upstream.requests[0]!.body).toBe(json);
+    const denied = await h.json('/chat/completions', { body: json.replace('4o-mini', '4o-maxi'), headers });
+    expect(denied.response.status).toBe(403);
+    expectError(denied.body, 'model_not_allowed');
+    expect(h.upstream.requests).toHaveLength(1);
+    h.leakCheck();
+  });
+
   it('D34: malformed Content-Length (1e3, -1, 1,1, +5, 0x10, empty) → 400', async () => {
     const h = await setup();
     for (const length of ['1e3', '-1', '1,1', '1, 1', '+5', '0x10', ' ']) {
@@ -1440,6 +1477,29 @@ describe('createRelay: a small JSON answer is read whole, then answered', () => 
     });
     expect(h.events[0]!.error).toBeUndefined();
     h.leakCheck();
+  });
+
+  it('an empty answer has no body at all: 204, and 200 with Content-Length: 0', async () => {
+    const h = await setup();
+    for (const status of [204, 200]) {
+      h.upstream.reply({
+        type: 'raw',
+        handler: (_req, res) => {
+          res.writeHead(
+            status,
+            status === 204 ? {} : { 'content-type': 'application/json', 'content-length': '0' },
+          );
+          res.end();
+        },
+      });
+      const response = await h.send('/chat/completions', { body: { model: 'gpt-4o-mini' } });
+      expect(response.status).toBe(status);
+      expect(response.body).toBeNull();
+    }
+    expect(h.events.map((event) => [event.status, event.error])).toEqual([
+      [204, undefined],
+      [200, undefined],
+    ]);
   });
 
   it('an upstream silent past idleTimeoutMs mid-body: the body is cut, never a clean short answer; upstream aborted', async () => {

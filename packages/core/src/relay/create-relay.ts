@@ -1,7 +1,10 @@
 import type { RelayBodyGuard } from './create-body-guard.ts';
 import { createRelayEngine } from './create-relay-engine.ts';
+import { parseContentLength } from './parse-content-length.ts';
 import { pipeUpstreamBody } from './pipe-upstream-body.ts';
+import type { BodyBytes } from './read-body-bytes.ts';
 import { readBodyBytes } from './read-body-bytes.ts';
+import { readWholeBody } from './read-whole-body.ts';
 import { relayErrorResponse } from './relay-error.ts';
 import type { RelayOptions } from './relay-options.ts';
 import type { RelayIncoming, RelayTransport, RelayUpstreamResponse } from './relay-transport.ts';
@@ -26,7 +29,8 @@ interface FetchUpstream extends RelayUpstreamResponse {
 }
 
 const noop = () => undefined;
-// A JSON answer up to this size, whose length the upstream declared, is read whole and answered as bytes.
+// A body up to this size whose length was declared (a request, or a non-stream answer) is read whole with
+// `arrayBuffer()` (native) instead of through a stream reader.
 const wholeBodyBytes = 64 * 1024;
 
 /**
@@ -85,13 +89,15 @@ export function createRelay(options: RelayOptions): Relay {
     },
     reply: (status, headers, body) => new Response(body, { status, headers }),
     pipe(status, headers, upstream, guard) {
+      // Before `body` is touched: Bun makes its stream when it is first read.
+      if (!guard.sse && isSmall(upstream.headers))
+        return answerWhole(status, headers, upstream.response, guard);
       const body = upstream.response.body;
       if (body === null) {
         // An empty body is still a body that ended: the guard reports it.
         guard.end();
         return new Response(null, { status, headers });
       }
-      if (!guard.sse && isSmall(upstream.headers)) return answerWhole(status, headers, body, guard);
       return new Response(pipeUpstreamBody(body, guard), { status, headers });
     },
   };
@@ -114,7 +120,7 @@ function incomingOf(request: Request): RelayIncoming {
     url: new URL(request.url),
     headers: request.headers,
     hasBody: request.body !== null,
-    readBody: (maxBytes, timeoutMs) => readBodyBytes(request.body!, maxBytes, timeoutMs),
+    readBody: (maxBytes, timeoutMs) => readRequestBody(request, maxBytes, timeoutMs),
     clientGone: () => signal.aborted,
     onClientGone(listener) {
       signal.addEventListener('abort', listener, { once: true });
@@ -122,6 +128,17 @@ function incomingOf(request: Request): RelayIncoming {
     },
     toRequest: () => request,
   };
+}
+
+/**
+ * The request body: whole when its declared length is small (the server reads exactly that many bytes), else
+ * chunk by chunk with the size cap and a pause limit.
+ */
+function readRequestBody(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyBytes> {
+  const length = parseContentLength(request.headers.get('content-length'));
+  return typeof length === 'number' && length <= wholeBodyBytes
+    ? readWholeBody(request, maxBytes, timeoutMs)
+    : readBodyBytes(request.body!, maxBytes, timeoutMs);
 }
 
 /** A declared length of at most {@link wholeBodyBytes}, for a body `fetch` does not decode (so it is the length). */
@@ -144,10 +161,10 @@ function isSmall(headers: RelayUpstreamResponse['headers']): boolean {
 async function answerWhole(
   status: number,
   headers: Record<string, string>,
-  body: ReadableStream<Uint8Array>,
+  upstream: Response,
   guard: RelayBodyGuard,
 ): Promise<Response> {
-  const read = await readBodyBytes(body, wholeBodyBytes, guard.idleTimeoutMs);
+  const read = await readWholeBody(upstream, wholeBodyBytes, guard.idleTimeoutMs);
   if (!read.ok) {
     const code = read.reason === 'timeout' ? 'upstream_timeout' : guard.readFailure();
     guard.fail(code);
@@ -157,7 +174,9 @@ async function answerWhole(
     return new Response(cut, { status, headers });
   }
   // Not SSE, so the guard passes the bytes on as they are (metering them).
-  const bytes = guard.push(read.bytes) as Uint8Array<ArrayBuffer> | null;
+  const bytes =
+    read.bytes.byteLength === 0 ? null : (guard.push(read.bytes) as Uint8Array<ArrayBuffer> | null);
   guard.end();
+  // No body at all for an empty one: a 204 or 304 must not have one.
   return new Response(bytes, { status, headers });
 }
