@@ -36,9 +36,10 @@ const wholeBodyBytes = 64 * 1024;
 /**
  * Creates the browser-facing relay: checks the app's session before reading the body, enforces the route,
  * origin, model, size and rate policy, strips everything the browser sent for auth, injects the server
- * credentials, and streams the answer back unbuffered (only a JSON answer of at most 64 KiB whose length the API
- * declared is read whole first, bounded by the idle timeout: the client waits for all of it anyway, and a
- * `ReadableStream` per answer costs more than such a body). Upstream auth failures become a generic 502 (OpenAI's
+ * credentials, and streams the answer back unbuffered (only a non-stream answer of at most 64 KiB whose length the
+ * API declared is read whole first, bounded by the idle timeout: the client waits for all of it anyway, and a
+ * `ReadableStream` reader per answer costs more than such a body; a request body of at most 64 KiB with a declared
+ * length is read whole the same way, within `limits.timeoutMs`). Upstream auth failures become a generic 502 (OpenAI's
  * text stays in the server log via `onEvent`); every error is JSON in OpenAI's shape.
  *
  * Options are checked here and a bad one throws a `TypeError`: an allowlist entry that is not an API

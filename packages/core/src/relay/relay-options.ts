@@ -27,7 +27,8 @@ export interface RelayLimits {
   maxBodyBytes?: number | undefined;
   /**
    * Time allowed until the upstream response headers arrive, then 504; also the longest pause allowed while
-   * reading the request body. Default 600 s (the SDKs' own timeout).
+   * reading the request body (under `createRelay`, a body of at most 64 KiB with a declared length must arrive
+   * whole within it). Default 600 s (the SDKs' own timeout).
    */
   timeoutMs?: number | undefined;
   /** Longest upstream silence while reading a response body. Default 300 s. */

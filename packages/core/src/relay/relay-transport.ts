@@ -28,7 +28,10 @@ export interface RelayIncoming {
   readonly headers: RelayHeaders;
   /** A body follows the headers (a non-zero `Content-Length`, or chunked). */
   readonly hasBody: boolean;
-  /** Reads the whole body, refusing more than `maxBytes` and a pause longer than `timeoutMs`. Called once. */
+  /**
+   * Reads the whole body, refusing more than `maxBytes` and a pause longer than `timeoutMs` (a transport may
+   * bound a small body's whole read by `timeoutMs` instead). Called once.
+   */
   readBody(maxBytes: number, timeoutMs: number): Promise<BodyBytes>;
   /** True once the client has gone away (a closed tab, an aborted fetch). */
   clientGone(): boolean;
