@@ -53,3 +53,40 @@ describe('createBodyGuard: JSON usage metering', () => {
     expect(meterJson(quoted).outcome?.usage).toBeUndefined();
   });
 });
+
+describe('createBodyGuard: SSE metering', () => {
+  /** A metered SSE guard fed `text` in one chunk. */
+  const meterSse = (text: string) => {
+    let outcome: BodyOutcome | undefined;
+    const guard = createBodyGuard({
+      sse: true,
+      meter: true,
+      idleTimeoutMs: 1000,
+      maxEventBytes: 1024,
+      abort: () => undefined,
+      clientGone: () => false,
+      finish: (result) => {
+        outcome = result;
+      },
+    });
+    guard.push(new TextEncoder().encode(text));
+    guard.end();
+    return outcome;
+  };
+  const chunk = (delta: string) =>
+    `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { content: delta } }] })}\n\n`;
+
+  it('reads the usage event among content events, and an error event however it is written', () => {
+    const usageEvent = `data: ${JSON.stringify({ choices: [], usage })}\n\n`;
+    expect(meterSse(chunk('a') + usageEvent + chunk('b'))).toEqual({ usage: metered });
+    // Named `error`, with neither "usage" nor "error" in its data.
+    expect(meterSse(`${chunk('a')}event: error\ndata: {"message":"overloaded"}\n\n`)).toEqual({
+      streamError: 'error',
+    });
+    expect(meterSse(`${chunk('a')}data: {"error":{"code":"server_error"}}\n\n`)).toEqual({
+      streamError: 'server_error',
+    });
+    // Content that only talks about usage or errors is not an event that carries them.
+    expect(meterSse(chunk('usage: "error" and usage') + chunk('no "usage" here'))).toEqual({});
+  });
+});

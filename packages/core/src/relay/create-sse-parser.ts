@@ -34,6 +34,9 @@ export interface SseParser {
   readonly failed: boolean;
 }
 
+// Lines are decoded whole, never streamed, so one decoder serves every parser (one per stream cost more than
+// a short stream's decoding in Bun).
+const lineDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const LF = 10;
 const CR = 13;
 const COLON = 58;
@@ -51,7 +54,6 @@ const SPACE = 32;
  */
 export function createSseParser(options: SseParserOptions): SseParser {
   const { maxEventBytes, onEvent } = options;
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let line: Uint8Array[] = [];
   let lineBytes = 0;
   // Bytes of the current event already consumed as complete lines.
@@ -123,7 +125,7 @@ export function createSseParser(options: SseParserOptions): SseParser {
   // The value after `colon` (none: empty).
   const fieldValue = (bytes: Uint8Array, colon: number, end: number): string => {
     const from = valueStart(bytes, colon, end);
-    return from >= end ? '' : decoder.decode(bytes.subarray(from, end));
+    return from >= end ? '' : lineDecoder.decode(bytes.subarray(from, end));
   };
 
   return {
