@@ -46,3 +46,25 @@ export function relayPolicy(createResolver, config) {
       : undefined,
   };
 }
+
+/**
+ * The floor of our relay's own cost: the same relay with as little policy as it allows. Any signed-in caller
+ * (`authorize` returns one principal, no lookup), one route, no model allowlist, no rate limits, no metering;
+ * the key from the same resolver. Not a way to deploy it: a reference that splits the relay's cost into
+ * transport and policy.
+ */
+export function minimalPolicy(createResolver, config) {
+  const principal = { id: 'bench-user' };
+  return {
+    resolver: createResolver({
+      apiKey: config.key,
+      baseURL: `${config.upstream}/v1`,
+      organization: null,
+      project: null,
+    }),
+    authorize: () => principal,
+    mountPath: MOUNT,
+    routes: ['POST /chat/completions'],
+    rateLimit: false,
+  };
+}

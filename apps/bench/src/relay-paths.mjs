@@ -41,12 +41,15 @@ function requireFile(path, what) {
   return path;
 }
 
-/** (c) serveRelay on one runtime, full policy (./policy.mjs), in its own process. */
-function relayOn(runtime) {
+/** (c) serveRelay on one runtime, full policy (./policy.mjs), in its own process; (c-min) on Node, minimal policy. */
+function relayOn(runtime, policy = 'full') {
   return async (ctx) => {
     const entry = child('relay-server.mjs');
     if (runtime === 'node')
-      return startProcess('relay (node)', process.execPath, [entry], { env: childEnv(ctx), cwd: benchRoot });
+      return startProcess(`relay (node, ${policy} policy)`, process.execPath, [entry], {
+        env: childEnv(ctx, policy === 'minimal' ? { BENCH_POLICY: 'minimal' } : {}),
+        cwd: benchRoot,
+      });
     if (runtime === 'deno') {
       const deno = requireFile(modules('deno/deno'), 'deno 2.9.6 (npm package `deno`)');
       return startProcess(
@@ -56,10 +59,11 @@ function relayOn(runtime) {
         { env: childEnv(ctx), cwd: benchRoot },
       );
     }
-    const bun = requireFile(modules('bun/bin/bun.exe'), 'bun 1.4.5 (npm package `bun`)');
-    return startProcess('relay (bun)', bun, [entry], { env: childEnv(ctx), cwd: benchRoot });
+    return startProcess('relay (bun)', bunBinary(), [entry], { env: childEnv(ctx), cwd: benchRoot });
   };
 }
+
+const bunBinary = () => requireFile(modules('bun/bin/bun.exe'), 'bun 1.4.5 (npm package `bun`)');
 
 function findNginx() {
   const candidates = [
@@ -190,11 +194,31 @@ export const PATHS = [
     headers: browserHeaders,
   },
   {
+    id: 'forwarder-bun',
+    label: '(b-bun) Bun.serve + fetch forwarder, no policy (Bun)',
+    short: '(b-bun) forwarder Bun',
+    start: (ctx) =>
+      startProcess('forwarder (bun)', bunBinary(), [child('forwarder-bun.mjs')], {
+        env: childEnv(ctx),
+        cwd: benchRoot,
+      }),
+    url: (_ctx, server) => viaMount(server),
+    headers: browserHeaders,
+  },
+  {
     id: 'node',
     label: '(c) serveRelay @auth/node, full policy',
     short: '(c) relay Node',
     ours: true,
     start: relayOn('node'),
+    url: (_ctx, server) => viaMount(server),
+    headers: browserHeaders,
+  },
+  {
+    id: 'node-min',
+    label: '(c-min) serveRelay @auth/node, minimal policy',
+    short: '(c-min) relay Node, minimal',
+    start: relayOn('node', 'minimal'),
     url: (_ctx, server) => viaMount(server),
     headers: browserHeaders,
   },

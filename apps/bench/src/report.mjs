@@ -28,7 +28,15 @@ function relayIndex(relay) {
 /** The targets of the brief, each with the measured values it compares and, when it is not met, what limits it. */
 export function relayTargets(relay) {
   const { ran } = relayIndex(relay);
-  const [a, b, c, n, p] = ['direct', 'forwarder', 'node', 'nginx', 'portkey'].map(ran);
+  const [a, b, c, n, p, bBun, cMin] = [
+    'direct',
+    'forwarder',
+    'node',
+    'nginx',
+    'portkey',
+    'forwarder-bun',
+    'node-min',
+  ].map(ran);
   const ourRuntimes = ['node', 'deno', 'bun'].map(ran).filter(Boolean);
   const cpuNote = (path, kind) => {
     const r = path?.results[kind];
@@ -46,7 +54,10 @@ export function relayTargets(relay) {
           ? 'row (c) or (b) not run'
           : `${int(c.results[kind].rps)} vs ${int(b.results[kind].rps)} req/s = ${ratio(value, 3)}`,
       met: value === undefined ? undefined : value >= 1.0,
-      limit: value === undefined ? '' : `${cpuNote(c, kind)}; ${cpuNote(b, kind)}`,
+      limit:
+        value === undefined
+          ? ''
+          : `${cpuNote(c, kind)}; ${cpuNote(b, kind)}${cMin ? `; the same relay with minimal policy (c-min): ${ratio(cMin.results[kind].rps / b.results[kind].rps)} of (b), ${cpuNote(cMin, kind).replace(/^[^:]*: /, '')}` : ''}`,
     });
   }
   for (const kind of KINDS) {
@@ -58,7 +69,10 @@ export function relayTargets(relay) {
           ? 'row (c) or (p) not run'
           : `${int(c.results[kind].rps)} vs ${int(p.results[kind].rps)} req/s = ${ratio(value, 3)}`,
       met: value === undefined ? undefined : value >= 10,
-      limit: value === undefined ? '' : `${cpuNote(p, kind)}; ${cpuNote(c, kind)}`,
+      limit:
+        value === undefined
+          ? ''
+          : `${cpuNote(p, kind)}; ${cpuNote(c, kind)}${b ? `; the no-policy forwarder (b) itself reaches ${ratio(b.results[kind].rps / p.results[kind].rps, 1)} Portkey` : ''}`,
     });
   }
   {
@@ -73,7 +87,7 @@ export function relayTargets(relay) {
       limit:
         value === undefined
           ? ''
-          : `(b) adds ${signedMs(b && b.idleP50 - a.idleP50)} with no policy, nginx ${signedMs(n && n.idleP50 - a.idleP50)}; core's Fetch API \`createRelay\` alone, in process, costs ${us(relay.inProcess?.usPerRequest)} per request`,
+          : `(b) adds ${signedMs(b && b.idleP50 - a.idleP50)} with no policy${cMin ? `, (c-min) ${signedMs(cMin.idleP50 - a.idleP50)} with minimal policy` : ''}, nginx ${signedMs(n && n.idleP50 - a.idleP50)}; core's Fetch API \`createRelay\` alone, in process, costs ${us(relay.inProcess?.usPerRequest)} per request`,
     });
   }
   {
@@ -104,7 +118,10 @@ export function relayTargets(relay) {
           ? `${fastest ? 'row (n)' : 'no relay row'} not run`
           : `${fastest.short} ${int(fastest.results[kind].rps)} vs ${int(n.results[kind].rps)} req/s = ${ratio(value, 3)}${ourRuntimes.length < 3 ? ` (only ${ourRuntimes.length} of the 3 runtimes ran)` : ''}`,
       met: value === undefined ? undefined : value >= 0.8,
-      limit: value === undefined ? '' : `${cpuNote(fastest, kind)}; ${cpuNote(n, kind)}`,
+      limit:
+        value === undefined
+          ? ''
+          : `${cpuNote(fastest, kind)}; ${cpuNote(n, kind)}${bBun ? `; Bun's own no-policy forwarder (b-bun) reaches ${ratio(bBun.results[kind].rps / n.results[kind].rps, 3)} nginx, ${cpuNote(bBun, kind).replace(/^[^:]*: /, '')}` : ''}`,
     });
   }
   return targets;
@@ -136,6 +153,11 @@ function relaySection(report) {
       '`x-portkey-custom-host` = the stub, key sent by the caller; it has no host option and listens on all interfaces, so the bench ' +
       'preloads a module that binds it to 127.0.0.1 and re-wraps each upstream response in a native `Response` (as installed, ' +
       'Portkey 1.15.2 answers every stream with 500 on Node: Portkey-AI/gateway issues 1389, 1550).',
+    '',
+    "Two rows are references, not choices: (b-bun) is Bun.serve handing each request to Bun's fetch and returning its " +
+      "answer, no policy (about the most any relay on Bun's HTTP stack can reach); (c-min) is our Node relay with minimal " +
+      "policy (any caller, one route, no model allowlist, no rate limits, no metering), which splits (c)'s cost into " +
+      'transport and policy.',
     '',
   ];
   for (const kind of KINDS) {

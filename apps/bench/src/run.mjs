@@ -13,7 +13,17 @@ import { benchSoak, defaultSoakSettings } from './bench-soak.mjs';
 import { relayChart, renderReport } from './report.mjs';
 
 const PARTS = ['core', 'cold-start', 'relay', 'soak'];
-const PATH_IDS = ['direct', 'forwarder', 'node', 'deno', 'bun', 'nginx', 'portkey'];
+const PATH_IDS = [
+  'direct',
+  'forwarder',
+  'forwarder-bun',
+  'node',
+  'node-min',
+  'deno',
+  'bun',
+  'nginx',
+  'portkey',
+];
 
 const HELP = `pnpm bench [-- flags]   (or, in apps/bench: node src/run.mjs [flags])
 

@@ -58,16 +58,18 @@ export function barChart(title, subtitle, panels) {
   const legendY = y;
   const legend = [
     ['ours', 'our relay (serveRelay, full policy)'],
-    ['baseline', 'baseline (direct, minimal forwarder)'],
+    ['baseline', 'baseline and references (direct, forwarders, minimal policy)'],
     ['peer', 'peer (nginx, Portkey)'],
   ];
-  legend.forEach(([kind, text], index) => {
-    const x = 12 + index * 240;
+  // Each entry after the previous one's text (about 6 px a character at 11 px).
+  let x = 12;
+  for (const [kind, text] of legend) {
     parts.push(
       `<rect x="${x}" y="${legendY}" width="12" height="12" fill="${COLORS[kind]}" rx="2"/>`,
       `<text x="${x + 18}" y="${legendY + 11}" class="label">${escapeXml(text)}</text>`,
     );
-  });
+    x += 18 + text.length * 6 + 24;
+  }
   const height = legendY + 30;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" role="img">
 <title>${escapeXml(`${title}: ${subtitle}`)}</title>

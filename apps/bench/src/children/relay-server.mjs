@@ -1,14 +1,16 @@
-// (c) serveRelay with the full policy, on whichever runtime runs this file: `node`, `deno run`, `bun`.
-// Config from BENCH_CONFIG (JSON: key, upstream, session, metering). Prints `READY <url>` once listening;
+// (c) serveRelay with the full policy, on whichever runtime runs this file: `node`, `deno run`, `bun`; with
+// BENCH_POLICY=minimal, (c-min)'s minimal policy instead. Config from BENCH_CONFIG (JSON: key, upstream, session,
+// metering). Prints `READY <url>` once listening;
 // closes and exits when stdin ends (the bench closed it, or died) or on SIGTERM.
 import process from 'node:process';
-import { relayPolicy } from '../policy.mjs';
+import { minimalPolicy, relayPolicy } from '../policy.mjs';
 
 const runtime = globalThis.Deno !== undefined ? 'deno' : globalThis.Bun !== undefined ? 'bun' : 'node';
 const adapter = await import(`@auth/${runtime}`);
 const config = JSON.parse(process.env.BENCH_CONFIG);
+const policy = process.env.BENCH_POLICY === 'minimal' ? minimalPolicy : relayPolicy;
 const relay = await adapter.serveRelay({
-  ...relayPolicy(adapter.createResolver, config),
+  ...policy(adapter.createResolver, config),
   hostname: '127.0.0.1',
   port: 0,
 });
