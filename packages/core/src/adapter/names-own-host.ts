@@ -12,6 +12,19 @@
 export function namesOwnHost(request: Request): boolean {
   const host = request.headers.get('host');
   if (host === null) return true;
+  // The usual case, without parsing (two URL parses cost more than the rest of Bun's relay policy): `Host` is
+  // the URL's whole authority. A `Request`'s URL is always serialized, so such a `Host` is already a host[:port]
+  // as the parser writes it, unless it hides userinfo (`a@b`) or a path (`a/b`) in it.
+  const url = request.url;
+  if (
+    url.startsWith('http://') &&
+    url.startsWith(host, 7) &&
+    url.charCodeAt(7 + host.length) === 47 &&
+    !host.includes('@') &&
+    !host.includes('/')
+  ) {
+    return true;
+  }
   try {
     const base = new URL(`http://${host}`);
     return (

@@ -8,6 +8,7 @@ import { readWholeBody } from './read-whole-body.ts';
 import { relayErrorResponse } from './relay-error.ts';
 import type { RelayOptions } from './relay-options.ts';
 import type { RelayIncoming, RelayTransport, RelayUpstreamResponse } from './relay-transport.ts';
+import { splitRequestURL } from './split-request-url.ts';
 
 /**
  * The relay: a Web-standard handler, usable as is by Hono, Next.js route handlers, Deno's and Bun's `serve`
@@ -118,7 +119,7 @@ function incomingOf(request: Request): RelayIncoming {
   const { signal } = request;
   return {
     method: request.method,
-    url: new URL(request.url),
+    url: splitRequestURL(request.url),
     headers: request.headers,
     hasBody: request.body !== null,
     readBody: (maxBytes, timeoutMs) => readRequestBody(request, maxBytes, timeoutMs),
