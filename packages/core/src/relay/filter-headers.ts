@@ -37,18 +37,16 @@ export function filterResponseHeaders(headers: RelayHeaders): Record<string, str
 }
 
 function pick(headers: RelayHeaders, names: readonly string[]): Record<string, string> {
-  const connection = headers.get('connection');
-  const hopByHop =
-    connection === null
-      ? []
-      : connection
-          .toLowerCase()
-          .split(',')
-          .map((name) => name.trim());
+  const connection = headers.get('connection')?.toLowerCase() ?? '';
   const out: Record<string, string> = {};
   for (const name of names) {
     const value = headers.get(name);
-    if (value !== null && !hopByHop.includes(name)) out[name] = value;
+    if (value !== null && !(connection.includes(name) && namedIn(connection, name))) out[name] = value;
   }
   return out;
+}
+
+/** `connection` (lower case) lists `name`; only split when the name occurs in it at all (`keep-alive` never). */
+function namedIn(connection: string, name: string): boolean {
+  return connection.split(',').some((token) => token.trim() === name);
 }
