@@ -17,12 +17,7 @@ export function relayPolicy(createResolver, config) {
   sessions.set(config.session, { id: 'bench-user' });
   const meter = new Map();
   return {
-    resolver: createResolver({
-      apiKey: config.key,
-      baseURL: `${config.upstream}/v1`,
-      organization: null,
-      project: null,
-    }),
+    resolver: benchResolver(createResolver, config),
     authorize: (request) => {
       const session = SESSION_COOKIE.exec(request.headers.get('cookie') ?? '')?.[1];
       return (session !== undefined && sessions.get(session)) || null;
@@ -56,15 +51,20 @@ export function relayPolicy(createResolver, config) {
 export function minimalPolicy(createResolver, config) {
   const principal = { id: 'bench-user' };
   return {
-    resolver: createResolver({
-      apiKey: config.key,
-      baseURL: `${config.upstream}/v1`,
-      organization: null,
-      project: null,
-    }),
+    resolver: benchResolver(createResolver, config),
     authorize: () => principal,
     mountPath: MOUNT,
     routes: ['POST /chat/completions'],
     rateLimit: false,
   };
+}
+
+/** The run's fake key and the stub's base URL, nothing from the environment. */
+function benchResolver(createResolver, config) {
+  return createResolver({
+    apiKey: config.key,
+    baseURL: `${config.upstream}/v1`,
+    organization: null,
+    project: null,
+  });
 }

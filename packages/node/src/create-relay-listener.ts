@@ -184,8 +184,8 @@ class NodeExchange implements RelayIncoming, RelayTransport<void, DispatchedUpst
 /** Reads a request body into one buffer: no more than `maxBytes`, no pause longer than `timeoutMs`. */
 function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<BodyBytes> {
   // The usual case: the whole body came with the headers and waits in the request's buffer (the policy ran
-  // first). Taken at once: no timer, no listeners. All the declared bytes may be there before the parser marks
-  // the message complete (that happens after the handler's first await), and they are the whole body.
+  // first). Taken at once: no timer, no listeners. All the declared bytes can be buffered while `complete` is
+  // still false (so it was for every bench request at this point), and they are the whole body.
   const declared = req.headers['content-length'];
   if (
     !req.readableFlowing &&

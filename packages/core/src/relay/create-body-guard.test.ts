@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type BodyOutcome, createBodyGuard } from './create-body-guard.ts';
 
-/** A JSON guard with metering; the body goes through `push` in `size`-byte chunks. */
-function meterJson(text: string, size = 64 * 1024): { outcome: BodyOutcome | undefined; passed: number } {
+/** A guard with metering; the body goes through `push` in `size`-byte chunks. */
+function meter(
+  sse: boolean,
+  text: string,
+  size = 64 * 1024,
+): { outcome: BodyOutcome | undefined; passed: number } {
   let outcome: BodyOutcome | undefined;
   const guard = createBodyGuard({
-    sse: false,
+    sse,
     meter: true,
     idleTimeoutMs: 1000,
     maxEventBytes: 1024,
@@ -23,6 +27,8 @@ function meterJson(text: string, size = 64 * 1024): { outcome: BodyOutcome | und
   guard.end();
   return { outcome, passed };
 }
+
+const meterJson = (text: string, size?: number) => meter(false, text, size);
 
 const usage = { prompt_tokens: 9, completion_tokens: 5, total_tokens: 14 };
 const metered = { inputTokens: 9, outputTokens: 5, totalTokens: 14 };
@@ -56,23 +62,7 @@ describe('createBodyGuard: JSON usage metering', () => {
 
 describe('createBodyGuard: SSE metering', () => {
   /** A metered SSE guard fed `text` in one chunk. */
-  const meterSse = (text: string) => {
-    let outcome: BodyOutcome | undefined;
-    const guard = createBodyGuard({
-      sse: true,
-      meter: true,
-      idleTimeoutMs: 1000,
-      maxEventBytes: 1024,
-      abort: () => undefined,
-      clientGone: () => false,
-      finish: (result) => {
-        outcome = result;
-      },
-    });
-    guard.push(new TextEncoder().encode(text));
-    guard.end();
-    return outcome;
-  };
+  const meterSse = (text: string) => meter(true, text).outcome;
   const chunk = (delta: string) =>
     `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { content: delta } }] })}\n\n`;
 
